@@ -1,0 +1,113 @@
+"""Text preparation shared by every detector.
+
+Detectors match against ``fold(text)``: lower case, accents removed, *the same length as the
+text*, so that an offset found in the folded text is an offset in the original.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import regex
+
+if TYPE_CHECKING:
+    from hashtags.review.types import Lang
+
+
+def _build_fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in range(0x20, 0x3000):
+        ch = chr(cp)
+        low = ch.lower()
+        if len(low) != 1:
+            low = ch
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", low) if not unicodedata.combining(c)
+        )
+        if len(base) == 1 and base != ch:
+            table[cp] = base
+        elif low != ch:
+            table[cp] = low
+    # Typographic quotes and dashes fold to their ASCII forms so that patterns stay simple.
+    for quote in "\u2018\u2019\u201a\u201b\u2032":
+        table[ord(quote)] = "'"
+    for dquote in "\u201c\u201d\u201e\u201f\u00ab\u00bb":
+        table[ord(dquote)] = '"'
+    for dash in "\u2010\u2011\u2012\u2013\u2014\u2212":
+        table[ord(dash)] = "-"
+    table[0xA0] = " "
+    return table
+
+
+_FOLD_TABLE = _build_fold_table()
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents without changing the length: ``len(fold(t)) == len(t)``."""
+    return text.translate(_FOLD_TABLE)
+
+
+_URL_RE = regex.compile(
+    r"""(?ix)
+    (?<![\w@/.])
+    (?:
+        (?:https?|hxxps?|ftp)://[^\s<>"'`]+           # scheme://...
+      | www\.[^\s<>"'`]+                              # www.example.com/...
+      | (?:[a-z0-9\u00a1-\uffff](?:[a-z0-9\u00a1-\uffff-]{0,62}[a-z0-9\u00a1-\uffff])?\.)+
+        (?:[a-z\u00a1-\uffff]{2,24}|xn--[a-z0-9-]{2,59})  # bare domain
+        (?::\d{2,5})?(?:/[^\s<>"'`]*)?
+    )
+    """
+)
+_TRAILING_PUNCT = ".,;:!?)]}'\"»”’…"
+
+
+class Document:
+    """A text prepared once for every detector: folded form, language, links."""
+
+    __slots__ = ("__dict__", "lang", "langs", "text")
+
+    def __init__(self, text: str, lang: Lang, langs: frozenset[Lang]) -> None:
+        self.text = text
+        self.lang = lang
+        self.langs = langs
+        """Languages whose word lists apply: the detected one, or several when unsure."""
+
+    @cached_property
+    def folded(self) -> str:
+        return fold(self.text)
+
+    @cached_property
+    def links(self) -> list[tuple[int, int, str]]:
+        """``(start, end, url)`` for every link-like token, trailing punctuation trimmed."""
+        text = self.text
+        if "." not in text and "/" not in text:
+            return []
+        out: list[tuple[int, int, str]] = []
+        for m in _URL_RE.finditer(text):
+            start, end = m.span()
+            while end > start and text[end - 1] in _TRAILING_PUNCT:
+                end -= 1
+            candidate = text[start:end]
+            if "://" not in candidate and not _looks_like_domain(candidate):
+                continue
+            out.append((start, end, candidate))
+        return out
+
+
+def _looks_like_domain(candidate: str) -> bool:
+    host = candidate.split("/", 1)[0].split(":", 1)[0]
+    labels = host.split(".")
+    if len(labels) < 2 or not all(labels):
+        return False
+    tld = labels[-1]
+    # "e.g" or "3.5" or "sr.garcia" are not links: a real TLD is alphabetic and known.
+    return tld.isalpha() and len(tld) >= 2 and _is_known_tld(tld.lower())
+
+
+def _is_known_tld(tld: str) -> bool:
+    from hashtags.review.domains import known_tld
+
+    return known_tld(tld)
