@@ -104,9 +104,12 @@ def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
         for key_node, value_node in node.value:
             if str(key_node.value) == str(part):
                 return value_node  # type: ignore[no-any-return]
-    elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-        if 0 <= part < len(node.value):
-            return node.value[part]  # type: ignore[no-any-return]
+    elif (
+        isinstance(node, yaml.SequenceNode)
+        and isinstance(part, int)
+        and 0 <= part < len(node.value)
+    ):
+        return node.value[part]  # type: ignore[no-any-return]
     return None
 
 

@@ -41,7 +41,7 @@ class StrictModel(BaseModel):
 class Organization(StrictModel):
     name: NonEmptyStr
     industry: Industry = "general"
-    languages: list[LangCode] = Field(default_factory=lambda: ["es", "en"], min_length=1)
+    languages: list[LangCode] = Field(default=["es", "en"], min_length=1)
     brands: list[NonEmptyStr] = Field(default_factory=list)
     """Names that mean "us"."""
     handles: list[NonEmptyStr] = Field(default_factory=list)
@@ -154,9 +154,7 @@ class PatternRule(StrictModel):
 class Spokespeople(StrictModel):
     """Who may speak for the company: their posts need no "opinions are my own" disclaimer."""
 
-    roles: list[Role] = Field(
-        default_factory=lambda: ["admin", "pr", "crisis_response", "social_engagement"]
-    )
+    roles: list[Role] = Field(default=["admin", "pr", "crisis_response", "social_engagement"])
     people: list[NonEmptyStr] = Field(default_factory=list)
     """E-mail addresses of individual authorized spokespeople."""
 
@@ -167,7 +165,7 @@ class AccountPolicy(StrictModel):
     id: NonEmptyStr
     network: Literal["sandbox", "mastodon", "bluesky", "x", "linkedin", "instagram", "facebook"]
     handle: NonEmptyStr
-    publishers: list[Role] = Field(default_factory=lambda: ["admin", "pr", "social_engagement"])
+    publishers: list[Role] = Field(default=["admin", "pr", "social_engagement"])
     approval: Literal["always", "when_flagged", "never"] = "when_flagged"
     """``always``: every post needs approval; ``when_flagged``: only ``review`` verdicts."""
 
@@ -187,9 +185,7 @@ class Approvals(StrictModel):
 
 
 class Security(StrictModel):
-    two_factor_roles: list[Role] = Field(
-        default_factory=lambda: ["admin", "compliance", "crisis_response", "pr"]
-    )
+    two_factor_roles: list[Role] = Field(default=["admin", "compliance", "crisis_response", "pr"])
     password_min_length: int = Field(default=12, ge=8, le=128)
     breach_contact: str | None = None
     """Who to call when an account is compromised (e-mail or phone)."""

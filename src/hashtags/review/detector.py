@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from hashtags.policy.schema import Policy
     from hashtags.review.text import Document
 
-Localized = Mapping[Lang, str]
+Localized = Mapping[Any, str]
 """A text in several languages: ``{"es": "...", "en": "..."}``."""
 
 
