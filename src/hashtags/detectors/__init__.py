@@ -10,6 +10,11 @@ from hashtags.review.detector import Detector, DetectorFactory, Registry
 # detector id -> "module:factory". Ids are persisted with reviews: never rename one.
 BUILTIN: dict[str, str] = {
     "packs": "hashtags.detectors.packs:build",
+    "pii": "hashtags.detectors.pii:build",
+    "secrets": "hashtags.detectors.secrets:build",
+    "links": "hashtags.detectors.links:build",
+    "personal": "hashtags.detectors.personal:build",
+    "attribution": "hashtags.detectors.attribution:build",
 }
 
 
