@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hashtags.review import Engine, demo_policy
+from hashtags.review.engine import Engine
+from hashtags.review.service import demo_policy
 from hashtags.review.types import Context, Review
 
 

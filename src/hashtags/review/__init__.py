@@ -1,48 +1,9 @@
-"""The review engine: every text is checked against the policy before it is published."""
+"""The review engine: every text is checked against the policy before it is published.
 
-from __future__ import annotations
+Entry points: ``hashtags.review.service.review(text, context, policy=...)`` and
+``hashtags.review.engine.Engine(policy).review(text, context)``.
+"""
 
-from functools import cache
-from importlib import resources
-
-from hashtags.policy.schema import Policy
-from hashtags.review.engine import Engine, InvalidText
 from hashtags.review.types import Category, Context, Finding, Fix, Review, Severity, Verdict
 
-__all__ = [
-    "Category",
-    "Context",
-    "Engine",
-    "Finding",
-    "Fix",
-    "InvalidText",
-    "Review",
-    "Severity",
-    "Verdict",
-    "demo_policy",
-    "review",
-]
-
-
-@cache
-def demo_policy() -> Policy:
-    """The demo company's policy (Caféterra), shipped with the package."""
-    from hashtags.policy import parse_policy
-
-    text = (resources.files("hashtags.demo") / "policy.yaml").read_text("utf-8")
-    return parse_policy(text, source="demo/policy.yaml")
-
-
-_engines: dict[int, Engine] = {}
-
-
-def review(text: str, context: Context | None = None, *, policy: Policy | None = None) -> Review:
-    """Review ``text`` against ``policy`` (the demo policy when none is given).
-
-    Engines are compiled once per policy object and reused.
-    """
-    chosen = policy or demo_policy()
-    engine = _engines.get(id(chosen))
-    if engine is None or engine.policy is not chosen:
-        engine = _engines[id(chosen)] = Engine(chosen)
-    return engine.review(text, context)
+__all__ = ["Category", "Context", "Finding", "Fix", "Review", "Severity", "Verdict"]

@@ -78,6 +78,10 @@ class Engine:
         self.languages = tuple(policy.organization.languages)
         self.max_chars = policy.limits.max_chars
 
+    def effective_rules(self) -> list[tuple[Rule, Action]]:
+        """Every enabled rule with the action the policy gives it."""
+        return [(e.rule, e.action) for e in self._effective.values()]
+
     def review(self, text: str, context: Context | None = None) -> Review:
         """Review ``text`` for publication in ``context`` (a brand account by default)."""
         ctx = context or Context()
