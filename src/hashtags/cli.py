@@ -67,7 +67,7 @@ PolicyOption = Annotated[
 
 
 def _fail(message: str, code: int = EXIT_INVALID) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {escape(message)}")
+    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -107,7 +107,9 @@ def check(
     account: Annotated[
         str, typer.Option(help="brand (a company account) or personal (an employee's own).")
     ] = "brand",
-    lang: Annotated[str | None, typer.Option(help="Language of the text (default: detect).")] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="Language of the text (default: detect).")
+    ] = None,
     author: Annotated[
         str | None, typer.Option(help="The author's role (pr, employee...) or e-mail.")
     ] = None,

@@ -53,8 +53,7 @@ def test_starter_policy_is_valid() -> None:
         ),
         (
             MINIMAL + "colour: red\n",
-            "policy.yaml:11: colour: unknown key 'colour'; expected one of version, "
-            "organization,",
+            "policy.yaml:11: colour: unknown key 'colour'; expected one of version, organization,",
         ),
         (
             MINIMAL.replace("languages: [es, en]", "languages: [es, klingon]"),
@@ -113,9 +112,7 @@ def test_load_policy_reports_missing_and_binary_files(tmp_path) -> None:  # type
 
 
 def test_rule_settings_disable_and_change_actions() -> None:
-    policy = parse_policy(
-        MINIMAL + "rules:\n  confidential.policy-term: {action: warn}\n"
-    )
+    policy = parse_policy(MINIMAL + "rules:\n  confidential.policy-term: {action: warn}\n")
     review = Engine(policy).review("Proyecto Tucán")
     assert [(f.rule, f.action) for f in review.findings] == [("confidential.policy-term", "warn")]
     assert review.verdict == "warn"
@@ -138,13 +135,11 @@ def test_custom_rules_match_terms_and_patterns_per_language() -> None:
     )
     engine = Engine(policy)
     es = engine.review("Las OFERTAS de Black Friday llegan el lunes con un 30% de descuento")
-    assert [(f.rule, es_text) for f in es.findings for es_text in [f.snippet]] == [
+    assert [(f.rule, f.snippet) for f in es.findings] == [
         ("custom.black-friday", "OFERTAS de Black Friday"),
         ("custom.black-friday", "30% de descuento"),
     ]
     assert "Campaña sin anunciar" in es.findings[0].message
-    en = engine.review("The black friday dealz are coming to the store", lang="en") if False else (
-        engine.review("Our Black Friday deals are coming to the shop this week")
-    )
+    en = engine.review("Our Black Friday deals are coming to the shop this week")
     assert en.findings[0].snippet == "Black Friday deals"
     assert "Unannounced campaign" in en.findings[0].message

@@ -16,16 +16,19 @@ if TYPE_CHECKING:
     from hashtags.review.types import Lang
 
 
+def _strip_marks(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def _build_fold_table() -> dict[int, str]:
     table: dict[int, str] = {}
     for cp in range(0x20, 0x3000):
         ch = chr(cp)
         low = ch.lower()
-        if len(low) != 1:
-            low = ch
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", low) if not unicodedata.combining(c)
-        )
+        if len(low) != 1:  # "İ".lower() is two characters: strip the accent, then lower
+            low = _strip_marks(ch).lower()
+            low = low if len(low) == 1 else ch
+        base = _strip_marks(low)
         if len(base) == 1 and base != ch:
             table[cp] = base
         elif low != ch:
