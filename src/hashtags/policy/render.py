@@ -95,8 +95,7 @@ T: dict[str, dict[str, str]] = {
     "etiquette_default": {
         "es": "Respeto siempre: ni insultos, ni acoso, ni odio, ni amenazas, ni palabrotas "
         "dirigidas a nadie.",
-        "en": "Respect always: no insults, harassment, hate, threats or profanity aimed at "
-        "anyone.",
+        "en": "Respect always: no insults, harassment, hate, threats or profanity aimed at anyone.",
     },
     "confidentiality": {"es": "Confidencialidad", "en": "Confidentiality"},
     "confidential_terms": {
@@ -226,9 +225,7 @@ def _t(key: str, lang: str, **params: str) -> str:
     return localize(T[key], lang).format(**params)
 
 
-def _document(
-    policy: Policy, rules: Iterable[tuple[Rule, Action]], lang: str
-) -> Iterable[_Block]:
+def _document(policy: Policy, rules: Iterable[tuple[Rule, Action]], lang: str) -> Iterable[_Block]:
     org = policy.organization
     by_place: dict[tuple[str, str], list[tuple[Rule, Action]]] = {}
     for rule, action in rules:
