@@ -34,6 +34,7 @@ lint: $(STAMP)
 ## Throughput and accuracy figures (see docs/benchmarks.md).
 bench: $(STAMP)
 	$(BIN)/python bench/review_bench.py
+	$(BIN)/python bench/pii_bench.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

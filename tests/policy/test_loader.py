@@ -143,3 +143,14 @@ def test_custom_rules_match_terms_and_patterns_per_language() -> None:
     en = engine.review("Our Black Friday deals are coming to the shop this week")
     assert en.findings[0].snippet == "Black Friday deals"
     assert "Unannounced campaign" in en.findings[0].message
+
+
+def test_reference_documents_every_key() -> None:
+    from pathlib import Path
+
+    from hashtags.policy.schema import Organization, PatternRule, Policy
+
+    reference = (Path(__file__).parents[2] / "docs" / "policy-reference.md").read_text("utf-8")
+    for model in (Policy, Organization, PatternRule):
+        for key in model.model_fields:
+            assert f"`{key}`" in reference, f"docs/policy-reference.md does not mention {key}"

@@ -77,7 +77,6 @@ def to_rule(rule: PatternRule) -> Rule:
         reason=rule.reason,
         advice=rule.advice,
         example=rule.example,
-        section=rule.section,
     )
 
 
@@ -108,7 +107,6 @@ def policy_term_rule(policy: Policy) -> PatternRule | None:
             "es": f"«Pronto veréis {policy.confidential.terms[0]}»",
             "en": f'"Soon you will see {policy.confidential.terms[0]}"',
         },
-        section="confidentiality",
         terms={"any": list(policy.confidential.terms)},
     )
 

@@ -111,7 +111,6 @@ class PatternRule(StrictModel):
     reason: Localized
     advice: Localized = Field(default_factory=dict)
     example: Localized = Field(default_factory=dict)
-    section: str = ""
     terms: dict[LangOrAny, list[NonEmptyStr]] = Field(default_factory=dict)
     patterns: dict[LangOrAny, list[NonEmptyStr]] = Field(default_factory=dict)
     requires: dict[LangOrAny, list[NonEmptyStr]] = Field(default_factory=dict)

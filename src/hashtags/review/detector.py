@@ -37,7 +37,7 @@ def localize(texts: Localized | None, lang: Lang) -> str:
 class Rule:
     """One enforceable rule: its stable id, defaults and the words that explain it.
 
-    ``section`` places the rule in the rendered policy document (see ``policy.render``).
+    The texts serve both the findings' messages and the rendered policy document.
     """
 
     id: str
@@ -48,7 +48,6 @@ class Rule:
     reason: Localized
     advice: Localized = field(default_factory=dict)
     example: Localized = field(default_factory=dict)
-    section: str = ""
 
 
 @dataclass(frozen=True, slots=True)
