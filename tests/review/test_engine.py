@@ -143,3 +143,15 @@ def test_any_text_gets_a_verdict_with_spans_inside(engine: Engine, text: str, ac
 def test_any_text_over_the_limit_is_refused(engine: Engine, extra: int) -> None:
     with pytest.raises(InvalidText):
         engine.review("x" * (MAX + extra))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    chunk=st.text(min_size=1, max_size=200),
+    seed=st.sampled_from(["Proyecto Tucán ana@gmail.com https://x.xyz/login ", "a1 " * 30]),
+)
+def test_texts_near_the_limit_get_a_verdict(engine: Engine, chunk: str, seed: str) -> None:
+    text = ((seed + chunk) * (MAX // len(seed + chunk) + 1))[:MAX]
+    result = engine.review(text)
+    assert result.verdict in set(Verdict)
+    assert all(0 <= f.start <= f.end <= MAX for f in result.findings)
