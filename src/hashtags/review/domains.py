@@ -27,3 +27,17 @@ def known_tld(tld: str) -> bool:
 def registered_domain(url_or_host: str) -> str:
     """``"https://a.b.cafeterra.co.uk/x"`` -> ``"cafeterra.co.uk"`` ("" when there is none)."""
     return extractor()(url_or_host).top_domain_under_public_suffix
+
+
+def split_host(host: str) -> tuple[str, str, str]:
+    """``"a.b.cafeterra.co.uk"`` -> ``("a.b", "cafeterra", "co.uk")``.
+
+    The suffix is "" when the host ends in no known public suffix (``"intranet.local"``).
+    """
+    parts = extractor()(host)
+    return parts.subdomain, parts.domain, parts.suffix
+
+
+def is_under(host: str, domain: str) -> bool:
+    """Whether ``host`` is ``domain`` or one of its subdomains (both lower case)."""
+    return host == domain or host.endswith("." + domain)

@@ -6,6 +6,7 @@ text*, so that an offset found in the folded text is an offset in the original.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -64,6 +65,7 @@ _URL_RE = regex.compile(
     )
     """
 )
+_MAYBE_DOMAIN = re.compile(r"\.[^\W\d_]")
 _TRAILING_PUNCT = ".,;:!?)]}'\"»”’…"
 
 
@@ -86,7 +88,9 @@ class Document:
     def links(self) -> list[tuple[int, int, str]]:
         """``(start, end, url)`` for every link-like token, trailing punctuation trimmed."""
         text = self.text
-        if "." not in text and "/" not in text:
+        # Every link found below has "://" or a dot followed by a letter (its TLD): most texts
+        # have neither, and the full pattern costs tens of microseconds per post.
+        if "://" not in text and not _MAYBE_DOMAIN.search(text):
             return []
         out: list[tuple[int, int, str]] = []
         for m in _URL_RE.finditer(text):
