@@ -62,7 +62,7 @@ def review_line(engine: Engine, line_no: int, raw: str) -> dict[str, Any]:
         if item.get(key) is not None and not isinstance(item[key], str):
             return _error(item_id, line_no, f"'{key}' must be a string")
     context = Context(
-        account=account,
+        account="personal" if account == "personal" else "brand",
         lang=lang,
         channel=item.get("channel"),
         author=item.get("author"),

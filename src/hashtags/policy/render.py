@@ -8,9 +8,9 @@ an example and what happens when a post breaks it.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from hashtags.policy.schema import Policy
 from hashtags.review.detector import Rule, localize
@@ -238,10 +238,12 @@ def _document(policy: Policy, rules: Iterable[tuple[Rule, Action]], lang: str) -
         for rule, action in entries:
             yield _RuleBlock(rule, action, lang)
 
-    def text_or(value: dict[str, str], default_key: str) -> str:
+    def text_or(value: Mapping[Any, str], default_key: str) -> str:
         return localize(value, lang) if value else _t(default_key, lang, org=org.name)
 
-    roles = lambda names: ", ".join(localize(ROLE_NAMES[r], lang) for r in names)  # noqa: E731
+    def roles(names: Iterable[str]) -> str:
+        return ", ".join(localize(ROLE_NAMES[r], lang) for r in names)
+
     yield _Heading(1, _t("title", lang, org=org.name))
     yield _Para(_t("intro", lang, org=org.name, version=policy.version))
 
@@ -278,7 +280,7 @@ def _document(policy: Policy, rules: Iterable[tuple[Rule, Action]], lang: str) -
     yield _Para(_t("conflicts_intro", lang))
     items = []
     for role in ("crisis_response", "compliance", "customer_service", "pr", "social_engagement"):
-        conf = policy.roles.get(role)  # type: ignore[call-overload]
+        conf = policy.roles.get(role)
         duty = localize(conf.description, lang) if conf and conf.description else ""
         duty = duty or localize(_ROLE_DUTY[role], lang)
         people = ", ".join(conf.people) if conf and conf.people else _t("none", lang)

@@ -173,9 +173,11 @@ class ConflictRole(StrictModel):
     """A role of the conflict plan: what it handles and who holds it."""
 
     people: list[NonEmptyStr] = Field(default_factory=list)
+    """E-mail addresses of the people who hold the role."""
     handles: list[NonEmptyStr] = Field(default_factory=list)
-    """What this role takes care of, in the policy document: free text per language."""
+    """Accounts of the role (e.g. the support account complaints are sent to)."""
     description: Localized = Field(default_factory=dict)
+    """What this role takes care of, in the policy document: free text per language."""
 
 
 class Approvals(StrictModel):
