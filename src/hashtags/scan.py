@@ -205,7 +205,7 @@ class _progress:
     """A Rich progress bar on stderr, advanced by bytes read; silent when disabled."""
 
     def __init__(self, enabled: bool, total: int | None) -> None:
-        self.enabled = enabled and sys.stderr.isatty() or (enabled and total is not None)
+        self.enabled = enabled
         self.total = total
         self._bar: Any = None
 
