@@ -96,6 +96,7 @@ CASES: list[tuple[str, str, set[str]]] = [
         "brand",
         {HARVEST, LOOKALIKE},
     ),
+    ("Verifica tu cuenta escribiendo por DM a @cafeterra_soporte", "brand", {HANDLE, HARVEST}),
     # --- asking for passwords and codes (pack rule) ------------------------------------
     ("Para revisarlo, envíanos por DM tu contraseña", "brand", {ASKS}),
     ("Dime el código que te ha llegado por SMS y lo reviso", "brand", {ASKS}),

@@ -6,6 +6,14 @@ own followers to an impersonator. The organization's names come from the policy
 (``organization.domains``, ``handles``, ``brands``, ``accounts``): links to its own domains and
 their subdomains are trusted and never flagged, whatever else the text says.
 
+Two levels for domains. ``security.lookalike-domain`` (block) is a disguise: the brand's name
+in another script or with accents (IDN, punycode), hyphenated, plus service words ("login",
+"soporte"), as a subdomain of someone else's domain, as the user name of a URL, or in the path
+of a sign-in page elsewhere. ``security.similar-domain`` (review) may be an honest mistake: one
+edit away (cafetera.es: also an ordinary word, but on a brand account it is far more likely a
+typo of our own domain that sends followers to a stranger), the same name under another
+extension, or the name plus other words (a fan blog).
+
 Cost: a text with no ``@``, no ``://`` and no ``.`` followed by a letter is dismissed after
 two substring tests and one literal-led regex search (about 1 µs). Each host is analysed once
 and the verdict cached, so a link seen before costs a dictionary look-up.
@@ -439,7 +447,8 @@ class LinkDetector:
         for name in org.all_brand_names:
             self._add_stem(stems, name, primary)
         handles = [h.lstrip("@") for h in org.handles]
-        handles += [a.handle.lstrip("@") for a in policy.accounts]
+        # Account handles may be written as profile paths ("company/cafeterra" on LinkedIn).
+        handles += [a.handle.rsplit("/", 1)[-1].lstrip("@") for a in policy.accounts]
         self._official_handles = frozenset(_handle_base(h.lower()) for h in handles)
         for handle in handles:
             self._add_stem(stems, _handle_base(handle), primary)
@@ -596,7 +605,7 @@ class LinkDetector:
                     if decoded == name:
                         # Same name under another extension: cafeterra.com for cafeterra.es.
                         return _HostVerdict(SIMILAR_DOMAIN, stem, 0.8)
-                    # caféterra, cafe-terra, cаfeterra (Cyrillic а), cafeterr0: a disguise.
+                    # caféterra, cafe-terra, cаfeterra (Cyrillic а), ｃafeterra: a disguise.
                     return _HostVerdict(LOOKALIKE_DOMAIN, stem)
                 if name in compact and _contains_name(skeleton, name):
                     plain = _SEPARATORS.sub("", folded)
@@ -667,7 +676,7 @@ class LinkDetector:
         for stem in self._stems:
             name = stem.name
             if compact == name:
-                return stem  # @cafe_terra, @cafeterrа (Cyrillic а), @cafeterr0 (0 for o)
+                return stem  # @cafe_terra, @cafe-terra, @cafeterrа (Cyrillic а)
             if name in compact and _contains_name(skeleton, name):
                 rest = (
                     plain.replace(name, " ", 1) if name in plain else compact.replace(name, " ", 1)
@@ -721,13 +730,12 @@ class LinkDetector:
 
     def _login_page_for(self, path: str) -> _Stem | None:
         lower = path.lower()
-        if not _LOGIN_PATH.search(lower):
-            return None
         # The name in the query string is often a referrer or a search, not the page.
         page = lower.partition("?")[0].partition("#")[0]
-        return next(
-            (stem for stem in self._stems if len(stem.name) >= 5 and stem.name in page), None
-        )
+        stem = next((s for s in self._stems if len(s.name) >= 5 and s.name in page), None)
+        if stem is None or not _LOGIN_PATH.search(lower):
+            return None
+        return stem
 
     def _stem_in(self, text: str) -> _Stem | None:
         compact = self._compact(text)

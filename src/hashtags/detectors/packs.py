@@ -22,7 +22,7 @@ from pydantic import Field
 
 from hashtags.policy.loader import load_yaml_model
 from hashtags.policy.schema import PatternRule, Policy, StrictModel
-from hashtags.review.detector import Hit, Rule
+from hashtags.review.detector import Hit, Localized, Rule
 from hashtags.review.text import Document, fold
 from hashtags.review.types import Category, Context, Severity
 from hashtags.review.validators import VALIDATORS
@@ -113,10 +113,16 @@ def policy_term_rule(policy: Policy) -> PatternRule | None:
 
 @dataclass(slots=True)
 class _Compiled:
+    """A rule ready to run: plain attributes, read on every text (Pydantic access is slower)."""
+
     spec: PatternRule
+    id: str
+    accounts: frozenset[str] | None
+    validator: str | None
+    fix: Localized | None
+    has_requires: bool
     patterns: dict[str, list[regex.Pattern[str]]] = field(default_factory=dict)
     unless: dict[str, list[regex.Pattern[str]]] = field(default_factory=dict)
-    has_requires: bool = False
 
 
 class PackDetector:
@@ -134,7 +140,14 @@ class PackDetector:
             if spec.industries is not None and industry not in spec.industries:
                 continue
             index = len(self._compiled)
-            compiled = _Compiled(spec=spec, has_requires=bool(spec.requires))
+            compiled = _Compiled(
+                spec=spec,
+                id=spec.id,
+                accounts=frozenset(spec.accounts) if spec.accounts is not None else None,
+                validator=spec.validator,
+                fix=spec.fix,
+                has_requires=bool(spec.requires),
+            )
             for lang, patterns in spec.patterns.items():
                 expanded = [_expand(p, placeholders) for p in patterns]
                 compiled.patterns[lang] = [regex.compile(p) for p in expanded if p is not None]
@@ -157,6 +170,10 @@ class PackDetector:
         self._has_words = bool(entries)
         if self._has_words:
             self._automaton.make_automaton()
+        # Pattern rules with no pre-filter word run on every text; the rest only on a hit.
+        self._always = [
+            i for i, c in enumerate(self._compiled) if c.patterns and not c.has_requires
+        ]
 
     def rules(self) -> Sequence[Rule]:
         return [to_rule(c.spec) for c in self._compiled]
@@ -183,19 +200,22 @@ class PackDetector:
                     else:
                         hit_end = end if whole else _word_end(folded, end)
                         word_hits.setdefault(index, []).append((start, hit_end))
-        for index, compiled in enumerate(self._compiled):
-            spec = compiled.spec
-            if spec.accounts is not None and ctx.account not in spec.accounts:
+        candidates = set(word_hits) | required
+        candidates.update(self._always)
+        for index in sorted(candidates):
+            compiled = self._compiled[index]
+            if compiled.accounts is not None and ctx.account not in compiled.accounts:
                 continue
             spans = word_hits.get(index, [])
             if compiled.patterns and (not compiled.has_requires or index in required):
                 spans = spans + list(self._pattern_spans(compiled, folded, langs))
             if not spans or self._cancelled(compiled, folded, langs):
                 continue
+            validator = VALIDATORS[compiled.validator] if compiled.validator else None
             for start, end in _non_overlapping(spans):
-                if spec.validator and not VALIDATORS[spec.validator](doc.text[start:end]):
+                if validator is not None and not validator(doc.text[start:end]):
                     continue
-                yield Hit(rule=spec.id, start=start, end=end, fix_text=spec.fix)
+                yield Hit(rule=compiled.id, start=start, end=end, fix_text=compiled.fix)
 
     def _pattern_spans(
         self, compiled: _Compiled, folded: str, langs: frozenset[str]
@@ -209,7 +229,7 @@ class PackDetector:
                         if m.end() > m.start():
                             yield m.start(), m.end()
                 except TimeoutError:
-                    log.warning("pattern of rule %s timed out; skipped", compiled.spec.id)
+                    log.warning("pattern of rule %s timed out; skipped", compiled.id)
 
     def _cancelled(self, compiled: _Compiled, folded: str, langs: frozenset[str]) -> bool:
         for lang, patterns in compiled.unless.items():
@@ -220,7 +240,7 @@ class PackDetector:
                     if pattern.search(folded, timeout=REGEX_TIMEOUT_S):
                         return True
                 except TimeoutError:
-                    log.warning("'unless' pattern of rule %s timed out", compiled.spec.id)
+                    log.warning("'unless' pattern of rule %s timed out", compiled.id)
         return False
 
 

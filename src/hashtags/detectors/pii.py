@@ -343,6 +343,54 @@ def _presidio() -> _Presidio:
 
 _DIGIT = re.compile(r"\d")
 _ASCII_DIGITS = b"0123456789"
+_NON_DIGITS = re.compile(r"\D+")
+_NUMBER_GATE = re.compile(r"\d[\d .\-/()+]{6,}")
+# Shared mailboxes of organizations ("info@", "soporte@"): nobody's personal address.
+_ROLE_MAILBOXES = frozenset(
+    {
+        "info",
+        "contact",
+        "contacto",
+        "hello",
+        "hola",
+        "support",
+        "soporte",
+        "help",
+        "ayuda",
+        "admin",
+        "office",
+        "oficina",
+        "sales",
+        "ventas",
+        "press",
+        "prensa",
+        "media",
+        "marketing",
+        "noreply",
+        "no-reply",
+        "team",
+        "equipo",
+        "jobs",
+        "empleo",
+        "careers",
+        "billing",
+        "facturacion",
+        "atencion",
+        "atencionalcliente",
+        "customerservice",
+        "service",
+        "servicio",
+        "webmaster",
+        "reservas",
+        "bookings",
+        "pedidos",
+        "orders",
+        "privacy",
+        "privacidad",
+        "rgpd",
+        "gdpr",
+    }
+)
 _IPV4_GATE = re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d")
 _IPV6_GATE = re.compile(r"::|(?:[0-9a-f]{1,4}:){3}[0-9a-f]", re.IGNORECASE)
 _IBAN_GATE = re.compile(r"[A-Za-z]{2}\d{2}[ -]?[A-Za-z0-9]{4}")
@@ -353,18 +401,24 @@ _ES_ID_GATE = re.compile(r"\d{7}-?[A-Za-z]")
 # one non-digit each, so the pattern cannot backtrack badly.
 _NUMBER = re.compile(
     r"""
-    (?<![\w+\-/.])(?<!\d,)
+    (?<![\w+\-/.@#=&])(?<!\d,)
     (?:\+[ ]?)?
     (?:\(\d{1,5}\)[ ]?)?
     \d{1,19}
-    (?:(?:[ ]?[-./][ ]?|[ ]|[ ]?\(\d{1,4}\)[ ]?)\d{1,19}){0,7}
+    (?:(?:[-./]|[ ]|[ ]?\(\d{1,4}\)[ ]?)\d{1,19}){0,7}
     (?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?
-    (?![\w]|:\d)
+    (?![\w%€$£]|:\d)
     """,
     re.VERBOSE,
 )
 _EXTENSION = re.compile(r"[ ]?(?:x|ext\.?)[ ]?\d{1,5}$")
 _DATE = re.compile(r"^(?:\d{1,2}([-./])\d{1,2}\1(?:\d{2}|\d{4})|\d{4}([-./])\d{1,2}\2\d{1,2})$")
+# A calendar date inside a longer run: "21/10/14 - 21/10/14" is a date range, not a phone.
+_DATE_INSIDE = re.compile(
+    r"\b(?:0?[1-9]|[12]\d|3[01])([/.])(?:0?[1-9]|1[0-2])\1(?:\d{4}|\d{2})\b"
+    r"|\b(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/(?:\d{4}|\d{2})\b"
+    r"|\b(?:19|20)\d\d-[01]\d-[0-3]\d\b"
+)
 _IPV4_SHAPE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _SSN_SHAPE = re.compile(r"^\d{3}([- .])\d{2}\1\d{4}$")
 _ROUND = re.compile(r"^\d{1,3}(?:[ .]\d{3})*[ .]000$")
@@ -408,12 +462,12 @@ _NOT_STREET = r"(?!(?:por|con|en|para|a|al|el|la|los|las|un|una|que|y|o|sin|hast
 # postcode and town. Matched on the folded text (lower case, no accents).
 _ADDRESS_ES = re.compile(
     rf"""
-    \b(?:{_STREET_ES})\s*
+    \b(?P<key>{_STREET_ES})\s*
     (?:de\s+(?:la\s+|los\s+|las\s+)?|del\s+)?
-    {_NOT_STREET}[a-z\u00f1][\w'.\-]{{0,30}}(?:\s+(?:de\s+(?:la\s+|los\s+|las\s+)?|del\s+|y\s+)?[a-z\u00f1][\w'.\-]{{0,30}}){{0,3}}
+    {_NOT_STREET}(?P<name>[a-z\u00f1][\w'.\-]{{0,30}})(?:\s+(?:de\s+(?:la\s+|los\s+|las\s+)?|del\s+|y\s+)?[a-z\u00f1][\w'.\-]{{0,30}}){{0,3}}
     ,?\s*(?:n[º°o]\.?\s*|num\.?\s*|numero\s+)?\d{{1,4}}(?:[a-z](?![a-z]))?
-    (?:,?\s*(?:\d{{1,2}}\s?(?:[º°ªoa]\.?\s?)?[a-z]?(?![\w])|bajo|atico|esc\.?\s?\w|piso\s\d{{1,2}}|puerta\s\w))?
-    (?:,?\s*\d{{5}}(?!\d)(?:\s+[a-z\u00f1][\w\-]{{1,30}}(?:\s+(?:de\s+)?[a-z\u00f1][\w\-]{{1,30}})?)?)?
+    (?P<floor>,?\s*(?:\d{{1,2}}\s?(?:[º°ªoa]\.?\s?)?[a-z]?(?![\w])|bajo|atico|esc\.?\s?\w|piso\s\d{{1,2}}|puerta\s\w))?
+    (?P<zip>,?\s*\d{{5}}(?!\d)(?:\s+[a-z\u00f1][\w\-]{{1,30}}(?:\s+(?:de\s+)?[a-z\u00f1][\w\-]{{1,30}})?)?)?
     """,
     re.VERBOSE,
 )
@@ -421,11 +475,11 @@ _ADDRESS_EN = re.compile(
     r"""
     (?<![\w.,])\d{1,5}[a-z]?\s+
     (?P<name>(?:[a-z][\w'\-]{1,30}\s+){1,3})
-    (?:street|st\.?|avenue|ave\.?|road|rd\.?|boulevard|blvd\.?|lane|ln\.?|drive|dr\.?|
+    (?P<suffix>street|st\.?|avenue|ave\.?|road|rd\.?|boulevard|blvd\.?|lane|ln\.?|drive|dr\.?|
        court|ct\.?|place|pl\.?|square|sq\.?|terrace|way|parkway|highway|crescent|close|row|mews)
     (?![\w])
     (?:,?\s*(?:apt\.?|apartment|suite|unit|flat|\#)\s*\w{1,6})?
-    (?:,\s*[a-z][\w\-]{1,30}(?:\s[a-z][\w\-]{1,30})?(?:,?\s+[a-z]{2}\s+\d{5}(?:-\d{4})?|,?\s+[a-z]{1,2}\d[a-z\d]?\s*\d[a-z]{2})?)?
+    (?P<town>,\s*[a-z][\w\-]{1,30}(?:\s[a-z][\w\-]{1,30})?(?:,?\s+[a-z]{2}\s+\d{5}(?:-\d{4})?|,?\s+[a-z]{1,2}\d[a-z\d]?\s*\d[a-z]{2})?)?
     """,
     re.VERBOSE,
 )
@@ -530,6 +584,32 @@ def _digits(value: str) -> str:
     return "".join(ch for ch in value if ch.isdigit())
 
 
+_ABBREVIATED_STREETS = ("c/", "avda", "av.", "pza", "ctra", "pº", "urb")
+
+
+def _spanish_address(m: re.Match[str], text: str) -> bool:
+    """A capitalised street name, an abbreviation ("c/", "avda.") or a floor or postcode:
+    "paseo hay un raptor 700" is a sentence, "Paseo del Prado 8" an address."""
+    if m.group("floor") or m.group("zip") or m.group("key").startswith(_ABBREVIATED_STREETS):
+        return True
+    return text[m.start("name")].isupper()
+
+
+def _english_address_end(m: re.Match[str], text: str, end: int) -> int:
+    """Where an English address ends, or 0 when it is none: street names and types are
+    capitalised ("221B Baker Street", not "3 dogs in my street", nor "8 PM CT")."""
+    name = text[m.start("name") : m.end("name")]
+    suffix = text[m.start("suffix") : m.end("suffix")]
+    if not (name[0].isupper() and suffix[0].isupper()) or name.isupper():
+        return 0
+    if {"am", "pm", "a.m.", "p.m."} & set(name.lower().split()):
+        return 0
+    town = m.start("town")
+    if town >= 0 and not text[town + 1 : m.end()].strip()[:1].isupper():
+        end = town  # ", anytime you..." is not a town
+    return end
+
+
 _STREET_ABBREVIATIONS = {"c": "calle", "avda": "avenida", "av": "avenida", "pza": "plaza"}
 
 
@@ -581,7 +661,8 @@ class PiiDetector:
         hits: list[Hit] = []
         if "@" in text:
             hits.extend(self._emails(text))
-        if text.count(":") >= 2 and _IPV6_GATE.search(text):
+        # An IPv6 address is compressed ("::") or has seven colons.
+        if ("::" in text or text.count(":") >= 7) and _IPV6_GATE.search(text):
             hits.extend(self._ipv6(text))
         # Counting ASCII digits on the encoded bytes is a C loop: most posts have none or
         # only a time or a price, and then no numeric pattern needs to run at all.
@@ -591,7 +672,9 @@ class PiiDetector:
         if digits:
             folded = doc.folded
             keywords = {kind for _, kind in _KEYWORDS.iter(folded)}
-            if digits >= 7:
+            # Seven characters of digits and separators in a row: without them there is no
+            # phone, card, account or ID number ("8:00", "2,50 €", "2025" stop here).
+            if digits >= 7 and _NUMBER_GATE.search(text):
                 hits.extend(self._numbers(text, folded))
                 hits.extend(self._ids(text, digits))
             if digits >= 6 and "passport" in keywords:
@@ -627,7 +710,9 @@ class PiiDetector:
             at = text.find("@", at + 1)
 
     def _email(self, value: str, start: int, end: int) -> Hit | None:
-        domain = value.rsplit("@", 1)[1].lower()
+        local, _, domain = value.lower().rpartition("@")
+        if local in _ROLE_MAILBOXES:
+            return None
         if not known_tld(domain.rsplit(".", 1)[-1]):
             return None
         if any(domain == d or domain.endswith("." + d) for d in self._own_domains):
@@ -647,9 +732,9 @@ class PiiDetector:
             n = len(digits)
             if n < 7 or n > 19:
                 continue
-            if _DATE.match(value) or _IPV4_SHAPE.match(value):
+            if _DATE.match(value) or _IPV4_SHAPE.match(value) or _DATE_INSIDE.search(value):
                 continue
-            groups = re.split(r"\D+", value.strip("+() "))
+            groups = _NON_DIGITS.split(value.strip("+() "))
             if all(_YEAR.match(g) for g in groups if g):
                 continue
             before = folded[max(0, start - _CONTEXT_BEFORE) : start]
@@ -662,6 +747,14 @@ class PiiDetector:
                 yield self._hit(rule, start, end, score)
 
     def _classify(
+        self, value: str, digits: str, n: int, before: str, after: str, cue: str | None
+    ) -> tuple[str, float] | None:
+        found = self._classify_number(value, digits, n, before, after, cue)
+        if found is not None and found[0] == "pii.phone" and _business_number(value, digits):
+            return None
+        return found
+
+    def _classify_number(
         self, value: str, digits: str, n: int, before: str, after: str, cue: str | None
     ) -> tuple[str, float] | None:
         p = self._presidio
@@ -683,11 +776,13 @@ class PiiDetector:
             return ("pii.phone", 0.9) if _possible_phone(value, None) else None
         if cue == "order" or n < 9 or _ROUND.match(value):
             return None
-        for region in _PHONE_REGIONS:
+        # A bare run of digits ("182837332") is a phone only in Spain's numbering plan; a
+        # number written in groups may be one of any market we talk to.
+        for region in _PHONE_REGIONS if not value.isdigit() else ("ES",):
             if _valid_phone(value, region):
                 return "pii.phone", 0.7
         # A national number with its trunk "0" written in groups: "0488 72 49 99".
-        if value[0] == "0" and n <= 12 and len(re.findall(r"\D+", value)) >= 2:
+        if value[0] == "0" and n <= 12 and len(_NON_DIGITS.findall(value)) >= 2:
             return "pii.phone", 0.6
         return None
 
@@ -695,7 +790,7 @@ class PiiDetector:
 
     def _ids(self, text: str, digits: int) -> Iterable[Hit]:
         p = self._presidio
-        if digits >= 10 and _IBAN_GATE.search(text):
+        if digits >= 12 and _IBAN_GATE.search(text):
             for m in p.iban.finditer(text):
                 value = m.group().strip()
                 if is_iban(value.upper()):
@@ -721,6 +816,8 @@ class PiiDetector:
             if _IP_VERSION.search(text[max(0, start - 10) : start].lower()):
                 continue
             if text[end : end + 2].startswith(".") and text[end + 1 : end + 2].isdigit():
+                continue
+            if start >= 2 and text[start - 1] == "." and text[start - 2].isdigit():
                 continue
             if self._public_ip(m.group()):
                 yield self._hit("pii.ip", start, end, 0.8)
@@ -749,9 +846,11 @@ class PiiDetector:
                     end -= 1
                 if not _DIGIT.search(folded, start, end):
                     continue
-                # English street names are capitalised: "221B Baker Street", not "3 dogs
-                # in my street".
-                if pattern is _ADDRESS_EN and not text[m.start("name")].isupper():
+                if pattern is _ADDRESS_EN:
+                    end = _english_address_end(m, text, end)
+                elif not _spanish_address(m, text):
+                    continue
+                if end <= start:
                     continue
                 norm = f" {_tokens(folded[start:end])} "
                 if any(norm in own or own in norm for own in self._own_addresses):
@@ -828,6 +927,33 @@ def _cue(before: str) -> str | None:
     if "order" in kinds:
         return "order"
     return "phone" if "weak" in kinds else None
+
+
+_BUSINESS_TYPES = frozenset(
+    {
+        phonenumbers.PhoneNumberType.TOLL_FREE,
+        phonenumbers.PhoneNumberType.SHARED_COST,
+        phonenumbers.PhoneNumberType.PREMIUM_RATE,
+        phonenumbers.PhoneNumberType.UAN,
+    }
+)
+
+
+def _business_number(value: str, digits: str) -> bool:
+    """Free-phone, shared-cost and premium numbers (900, 1-800...) belong to organizations."""
+    national = digits[2:] if digits.startswith("34") and len(digits) == 11 else digits
+    national = national[1:] if national.startswith("1") and len(national) == 11 else national
+    # Spanish and North American ones all start with 8 or 9 (800, 900, 902, 866...).
+    if national[:1] not in ("8", "9"):
+        return False
+    for region in ("ES", "US"):
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.number_type(number) in _BUSINESS_TYPES:
+            return True
+    return False
 
 
 def _possible_phone(value: str, region: str | None) -> bool:

@@ -305,7 +305,9 @@ _ASCII_DIGITS = b"0123456789"
 
 def _secret_like(value: str) -> bool:
     """A password typed in a sentence has a digit, a symbol or a capital inside it."""
-    return any(ch.isdigit() for ch in value) or not value.isalnum() or value[1:] != value[1:].lower()
+    return (
+        any(ch.isdigit() for ch in value) or not value.isalnum() or value[1:] != value[1:].lower()
+    )
 
 
 class SecretsDetector:
@@ -465,7 +467,12 @@ def _token_end(text: str, end: int) -> int:
     return end
 
 
-_PRIORITY = {"secret.private-key": 0, "secret.api-key": 1, "secret.password": 2, "secret.otp-code": 3}
+_PRIORITY = {
+    "secret.private-key": 0,
+    "secret.api-key": 1,
+    "secret.password": 2,
+    "secret.otp-code": 3,
+}
 
 
 def _without_overlaps(hits: list[Hit]) -> list[Hit]:

@@ -118,12 +118,13 @@ class Engine:
         )
 
     def prepare(self, text: str, ctx: Context) -> Document:
+        folded = fold(text)
         if ctx.lang:
             lang, langs = ctx.lang, frozenset({ctx.lang})
         else:
-            lang, confident = detect_language(fold(text), text, self.languages)
+            lang, confident = detect_language(folded, text, self.languages)
             langs = frozenset({lang}) if confident else frozenset(self.languages)
-        return Document(text, lang, langs)
+        return Document(text, lang, langs, folded)
 
     def _findings(self, doc: Document, hits: Sequence[Hit]) -> list[Finding]:
         text = doc.text

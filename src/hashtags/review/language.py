@@ -447,8 +447,10 @@ _FUNCTION_WORDS: dict[Lang, frozenset[str]] = {
     ),
 }
 _WORD_RE = re.compile(r"[a-z]+")
-# Words that also carry weight when seen once: typical Spanish or English letters.
+# Letters and endings that folding erases or that only Spanish has.
 _ES_MARKERS = re.compile(r"[ñ¿¡]|ción|ciones")
+SAMPLE_CHARS = 300
+"""Only the start of a long text is read: a few sentences settle the language."""
 
 
 def detect_language(folded: str, raw: str, candidates: tuple[Lang, ...]) -> tuple[Lang, bool]:
@@ -457,13 +459,13 @@ def detect_language(folded: str, raw: str, candidates: tuple[Lang, ...]) -> tupl
     ``folded`` is the text lower-cased with accents removed; ``raw`` is the original, used for
     letters that folding erases (ñ, ¿, ¡).
     """
-    scores = dict.fromkeys(candidates, 0.0)
-    for word in _WORD_RE.findall(folded):
-        for lang in candidates:
-            words = _FUNCTION_WORDS.get(lang)
-            if words is not None and word in words:
-                scores[lang] += 1.0
-    if "es" in scores and _ES_MARKERS.search(raw.lower()):
+    # Distinct function words per language: set operations run in C, a loop per word does not.
+    words = set(_WORD_RE.findall(folded, 0, SAMPLE_CHARS))
+    scores = {
+        lang: float(len(words & _FUNCTION_WORDS[lang])) if lang in _FUNCTION_WORDS else 0.0
+        for lang in candidates
+    }
+    if "es" in scores and not raw.isascii() and _ES_MARKERS.search(raw, 0, SAMPLE_CHARS):
         scores["es"] += 1.5
     ranked = sorted(candidates, key=lambda lang: -scores[lang])
     best = ranked[0]

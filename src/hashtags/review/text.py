@@ -11,8 +11,6 @@ import unicodedata
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-import regex
-
 if TYPE_CHECKING:
     from hashtags.review.types import Lang
 
@@ -50,10 +48,23 @@ _FOLD_TABLE = _build_fold_table()
 
 def fold(text: str) -> str:
     """Lower-case and strip accents without changing the length: ``len(fold(t)) == len(t)``."""
-    return text.translate(_FOLD_TABLE)
+    if text.isascii():  # most posts: str.lower is length-preserving on ASCII and much faster
+        return text.lower()
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a rare letter whose lower case is longer ("İ")
+        return text.translate(_FOLD_TABLE)
+    # Only the few non-ASCII runs need the table; translating every character is ~20x slower.
+    return _NON_ASCII_RUN.sub(_fold_run, lowered)
 
 
-_URL_RE = regex.compile(
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return match.group().translate(_FOLD_TABLE)
+
+
+_URL_RE = re.compile(
     r"""(?ix)
     (?<![\w@/.])
     (?:
@@ -65,42 +76,52 @@ _URL_RE = regex.compile(
     )
     """
 )
-_MAYBE_DOMAIN = re.compile(r"\.[^\W\d_]")
+_LINK_MARK = re.compile(r"://|\.[^\W\d_]")
+_NON_SPACE_RUN = re.compile(r"\S*")
 _TRAILING_PUNCT = ".,;:!?)]}'\"»”’…"
 
 
 class Document:
     """A text prepared once for every detector: folded form, language, links."""
 
-    __slots__ = ("__dict__", "lang", "langs", "text")
+    __slots__ = ("__dict__", "folded", "lang", "langs", "text")
 
-    def __init__(self, text: str, lang: Lang, langs: frozenset[Lang]) -> None:
+    def __init__(
+        self, text: str, lang: Lang, langs: frozenset[Lang], folded: str | None = None
+    ) -> None:
         self.text = text
+        self.folded = fold(text) if folded is None else folded
+        """The text in lower case without accents, of the same length."""
         self.lang = lang
         self.langs = langs
         """Languages whose word lists apply: the detected one, or several when unsure."""
 
     @cached_property
-    def folded(self) -> str:
-        return fold(self.text)
-
-    @cached_property
     def links(self) -> list[tuple[int, int, str]]:
         """``(start, end, url)`` for every link-like token, trailing punctuation trimmed."""
         text = self.text
-        # Every link found below has "://" or a dot followed by a letter (its TLD): most texts
-        # have neither, and the full pattern costs tens of microseconds per post.
-        if "://" not in text and not _MAYBE_DOMAIN.search(text):
-            return []
         out: list[tuple[int, int, str]] = []
-        for m in _URL_RE.finditer(text):
-            start, end = m.span()
-            while end > start and text[end - 1] in _TRAILING_PUNCT:
-                end -= 1
-            candidate = text[start:end]
-            if "://" not in candidate and not _looks_like_domain(candidate):
+        # Every link has "://" or a dot followed by a letter (its TLD). Find those marks, widen
+        # each to its whitespace-delimited token and run the full pattern there only: a link
+        # never spans whitespace, and the pattern over a whole post costs tens of µs.
+        covered = -1
+        for mark in _LINK_MARK.finditer(text):
+            position = mark.start()
+            if position < covered:
                 continue
-            out.append((start, end, candidate))
+            start = position
+            while start > 0 and not text[start - 1].isspace():
+                start -= 1
+            end = _NON_SPACE_RUN.match(text, position).end()  # type: ignore[union-attr]
+            covered = end
+            for m in _URL_RE.finditer(text, start, end):
+                link_start, link_end = m.span()
+                while link_end > link_start and text[link_end - 1] in _TRAILING_PUNCT:
+                    link_end -= 1
+                candidate = text[link_start:link_end]
+                if "://" not in candidate and not _looks_like_domain(candidate):
+                    continue
+                out.append((link_start, link_end, candidate))
         return out
 
 
