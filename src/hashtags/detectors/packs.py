@@ -182,7 +182,7 @@ class PackDetector:
         folded = doc.folded
         langs = doc.langs
         word_hits: dict[int, list[tuple[int, int]]] = {}
-        required: set[int] = set()
+        required: dict[int, list[int]] = {}
         if self._has_words:
             for end_index, (length, values) in self._automaton.iter(folded):
                 start = end_index - length + 1
@@ -196,19 +196,22 @@ class PackDetector:
                     if not (whole or prefix):
                         continue
                     if is_requirement:
-                        required.add(index)
+                        required.setdefault(index, []).append(start)
                     else:
                         hit_end = end if whole else _word_end(folded, end)
                         word_hits.setdefault(index, []).append((start, hit_end))
-        candidates = set(word_hits) | required
+        candidates = set(word_hits) | set(required)
         candidates.update(self._always)
         for index in sorted(candidates):
             compiled = self._compiled[index]
             if compiled.accounts is not None and ctx.account not in compiled.accounts:
                 continue
             spans = word_hits.get(index, [])
-            if compiled.patterns and (not compiled.has_requires or index in required):
-                spans = spans + list(self._pattern_spans(compiled, folded, langs))
+            if compiled.patterns and not compiled.has_requires:
+                spans = spans + list(self._pattern_spans(compiled, folded, langs, None))
+            elif compiled.patterns and index in required:
+                windows = _windows(required[index], len(folded))
+                spans = spans + list(self._pattern_spans(compiled, folded, langs, windows))
             if not spans or self._cancelled(compiled, folded, langs):
                 continue
             validator = VALIDATORS[compiled.validator] if compiled.validator else None
@@ -218,16 +221,23 @@ class PackDetector:
                 yield Hit(rule=compiled.id, start=start, end=end, fix_text=compiled.fix)
 
     def _pattern_spans(
-        self, compiled: _Compiled, folded: str, langs: frozenset[str]
+        self,
+        compiled: _Compiled,
+        folded: str,
+        langs: frozenset[str],
+        windows: list[tuple[int, int]] | None,
     ) -> Iterator[tuple[int, int]]:
+        """Matches of the rule's patterns, in ``windows`` around its ``requires`` words only."""
+        ranges = windows if windows is not None else [(0, len(folded))]
         for lang, patterns in compiled.patterns.items():
             if lang != "any" and lang not in langs:
                 continue
             for pattern in patterns:
                 try:
-                    for m in pattern.finditer(folded, timeout=REGEX_TIMEOUT_S):
-                        if m.end() > m.start():
-                            yield m.start(), m.end()
+                    for low, high in ranges:
+                        for m in pattern.finditer(folded, low, high, timeout=REGEX_TIMEOUT_S):
+                            if m.end() > m.start():
+                                yield m.start(), m.end()
                 except TimeoutError:
                     log.warning("pattern of rule %s timed out; skipped", compiled.id)
 
@@ -251,6 +261,22 @@ def build(policy: Policy) -> PackDetector:
         rules.append(own)
     rules.extend(policy.custom_rules)
     return PackDetector(policy, rules)
+
+
+REQUIRES_WINDOW = 160
+"""A pattern must match within this many characters of one of its rule's ``requires`` words."""
+
+
+def _windows(positions: list[int], length: int) -> list[tuple[int, int]]:
+    """Merged ``[position - W, position + W]`` ranges, clipped to the text."""
+    out: list[tuple[int, int]] = []
+    for position in sorted(positions):
+        low, high = max(0, position - REQUIRES_WINDOW), min(length, position + REQUIRES_WINDOW)
+        if out and low <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], high))
+        else:
+            out.append((low, high))
+    return out
 
 
 def _is_word_char(ch: str) -> bool:

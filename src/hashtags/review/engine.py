@@ -8,7 +8,7 @@ reviewing reads the compiled state and never writes it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from hashtags.policy.schema import Policy
@@ -75,6 +75,7 @@ class Engine:
                 severity=(setting.severity if setting and setting.severity else rule.severity),
                 action=(setting.action if setting and setting.action else rule.action),
             )
+        self._messages: dict[tuple[str, str], str] = {}
         self.languages = tuple(policy.organization.languages)
         self.max_chars = policy.limits.max_chars
 
@@ -126,6 +127,27 @@ class Engine:
             langs = frozenset({lang}) if confident else frozenset(self.languages)
         return Document(text, lang, langs, folded)
 
+    def _message(self, rule: Rule, lang: str, extra: Mapping[str, str]) -> str:
+        """The finding's message: title, the rule it cites, why, and how to fix it.
+
+        Messages without per-hit parameters are built once per rule and language.
+        """
+        key = (rule.id, lang)
+        if not extra and key in self._messages:
+            return self._messages[key]
+        params = {"org": self.policy.organization.name, "rule": rule.id, **extra}
+        title = format_text(localize(rule.title, lang), params)
+        reason = format_text(localize(rule.reason, lang), params)
+        message = format_text(
+            localize(_MESSAGE, lang), {**params, "title": title, "reason": reason}
+        )
+        advice = format_text(localize(rule.advice, lang), params)
+        if advice:
+            message = f"{message} {advice}"
+        if not extra:
+            self._messages[key] = message
+        return message
+
     def _findings(self, doc: Document, hits: Sequence[Hit]) -> list[Finding]:
         text = doc.text
         lang = doc.lang
@@ -146,15 +168,7 @@ class Engine:
                 continue
             seen.add(key)
             rule = effective.rule
-            params = {"org": self.policy.organization.name, "rule": rule.id, **hit.params}
-            title = format_text(localize(rule.title, lang), params)
-            reason = format_text(localize(rule.reason, lang), params)
-            message = format_text(
-                localize(_MESSAGE, lang), {**params, "title": title, "reason": reason}
-            )
-            advice = format_text(localize(rule.advice, lang), params)
-            if advice:
-                message = f"{message} {advice}"
+            message = self._message(rule, lang, hit.params)
             snippet = text[start:end]
             if rule.category in SENSITIVE_CATEGORIES:
                 snippet = redact(snippet, rule.category)
