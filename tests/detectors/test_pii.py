@@ -21,6 +21,8 @@ def pii_rules(review: Review) -> set[str]:
 
 
 CASES: list[tuple[str, str, set[str]]] = [
+    # An e-mail after a mention that opens the text.
+    ("@maria_lopez escríbenos a maria.lopez@gmail.com", "brand", {"pii.email"}),
     # E-mail
     ("Hola Ana, te hemos escrito a ana.garcia@gmail.com con los detalles.", "brand", {"pii.email"}),
     ("Hi Ana, we wrote to ana.garcia@gmail.com with the details.", "personal", {"pii.email"}),

@@ -39,6 +39,11 @@ def secret_rules(review: Review) -> set[str]:
 
 
 CASES: list[tuple[str, str, set[str]]] = [
+    # A password given without ":" or "es", after a verb of use.
+    ("Para entrar al panel usa la contraseña Tucan2026! y listo", "brand", {"secret.password"}),
+    ("Log in with the password S3cret!x now", "brand", {"secret.password"}),
+    ("Entra con la contraseña que te mandamos por correo", "brand", set()),
+    ("Use the password reset link we sent you", "brand", set()),
     # Passwords
     ("mi contraseña es hunter2", "personal", {"secret.password"}),
     ("La contraseña del wifi es Cafe2024!", "brand", {"secret.password"}),

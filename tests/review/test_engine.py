@@ -155,3 +155,17 @@ def test_texts_near_the_limit_get_a_verdict(engine: Engine, chunk: str, seed: st
     result = engine.review(text)
     assert result.verdict in set(Verdict)
     assert all(0 <= f.start <= f.end <= MAX for f in result.findings)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("escríbenos a maria", "es"),
+        ("¿Qué tal?", "es"),
+        ("Gracias por venir a la tienda", "es"),
+        ("Thanks for coming to the shop", "en"),
+        ("See you at the café tomorrow", "en"),
+    ],
+)
+def test_language_detection(engine: Engine, text: str, lang: str) -> None:
+    assert engine.review(text).language == lang

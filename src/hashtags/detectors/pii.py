@@ -698,8 +698,8 @@ class PiiDetector:
     def _emails(self, text: str) -> Iterable[Hit]:
         seen: set[int] = set()
         at = text.find("@")
-        while at > 0 and len(seen) < 100:
-            if text[at - 1].isalnum() or text[at - 1] in "._%+-'":
+        while at >= 0 and len(seen) < 100:
+            if at > 0 and (text[at - 1].isalnum() or text[at - 1] in "._%+-'"):
                 lo, hi = max(0, at - EMAIL_WINDOW[0]), min(len(text), at + EMAIL_WINDOW[1])
                 for m in self._presidio.email.finditer(text, lo, hi):
                     if m.start() < at < m.end() and m.start() not in seen:

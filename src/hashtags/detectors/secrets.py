@@ -233,6 +233,16 @@ _PASSWORD = re.compile(
     """,
     re.VERBOSE,
 )
+# "usa la contraseña Tucan2026!", "log in with the password S3cret!": no separator, so the
+# value must look like a password (a digit, a symbol or a capital inside it).
+_PASSWORD_USE = re.compile(
+    r"""
+    (?<![\w#@])(?:usa|usad|use|utiliza|utilizad|con|with|introduce|enter|type|pon|teclea|
+        escribe)\s+(?:la\s+|el\s+|the\s+|tu\s+|your\s+|esta\s+|this\s+|our\s+|nuestra\s+)?
+    (?:contrasena|password|clave|pwd|pin|passcode)\s+["'«“]?(?P<value>[^\s"'»”]{4,64})
+    """,
+    re.VERBOSE,
+)
 # Words that follow "password:" in advice and forms, never a password.
 _NOT_PASSWORDS = frozenset(
     {
@@ -401,16 +411,21 @@ class SecretsDetector:
             yield self._hit("secret.private-key", m.start(), end, 1.0)
 
     def _passwords(self, text: str, folded: str) -> Iterable[Hit]:
-        for m in _anchored(_PASSWORD, folded, _PASSWORD_KEYS, 0, 0):
+        spoken = _anchored(_PASSWORD, folded, _PASSWORD_KEYS, 0, 0)
+        used = _anchored(_PASSWORD_USE, folded, _PASSWORD_KEYS, 40, 80)
+        seen = {m.span("value") for m in spoken}
+        spoken += [m for m in used if m.span("value") not in seen]
+        for m in spoken:
             start, end = m.span("value")
             while end > start and text[end - 1] in ".,;:)»”":
                 end -= 1
             value = text[start:end]
             if len(value) < 4 or value.lower() in _NOT_PASSWORDS or set(value) <= {"*", "•", "x"}:
                 continue
-            if m.group("strong") is None and not _secret_like(value):
+            strong = m.re is _PASSWORD and m.group("strong")
+            if not strong and not _secret_like(value):
                 continue
-            if m.group("strong") and not _secret_like(value) and len(value) < 8:
+            if strong and not _secret_like(value) and len(value) < 8:
                 continue
             yield self._hit("secret.password", start, end, 0.9)
 

@@ -448,7 +448,7 @@ _FUNCTION_WORDS: dict[Lang, frozenset[str]] = {
 }
 _WORD_RE = re.compile(r"[a-z]+")
 # Letters and endings that folding erases or that only Spanish has.
-_ES_MARKERS = re.compile(r"[ñ¿¡]|ción|ciones")
+_ES_MARKERS = re.compile(r"[ñ¿¡áéíóú]")
 SAMPLE_CHARS = 300
 """Only the start of a long text is read: a few sentences settle the language."""
 
