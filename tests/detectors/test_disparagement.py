@@ -37,3 +37,15 @@ def test_competitor_span_covers_name_and_insult(check) -> None:  # type: ignore[
     (finding,) = [f for f in review.findings if f.rule == "disparagement.competitor"]
     assert text[finding.start : finding.end] == "Café Dolce es una basura"
     assert review.verdict == "block"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I think this charge on my account is fraud, can you check it?",
+        "Set me a reminder that tomorrow is trash day",
+        "It is a fraud alert, not a real charge",
+    ],
+)
+def test_customer_reports_are_not_disparagement(check, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert not {r for r in check(text).rules if r.startswith("disparagement.")}

@@ -265,3 +265,15 @@ def test_scan_never_raises(detector: LinkDetector, text: str) -> None:
     doc = Document(text, "es", frozenset({"es", "en"}))
     for hit in detector.scan(doc, Context()):
         assert 0 <= hit.start < hit.end <= len(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["What is the process for unlocking the pin?", "I need to reset the passcode."],
+)
+def test_customers_talking_about_their_pin_are_not_asked_for_it(check, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert "security.asks-for-credentials" not in check(text).rules
+
+
+def test_asking_for_your_password_is_flagged(check) -> None:  # type: ignore[no-untyped-def]
+    assert "security.asks-for-credentials" in check("We need your password to fix it").rules
