@@ -133,3 +133,30 @@ def test_console_script_runs_as_a_process(tmp_path: Path) -> None:
         [str(exe), "--help"], capture_output=True, text=True, timeout=60, check=False
     ).stdout
     assert "Exit codes" in help_text
+
+
+def test_policy_rules_lists_every_rule_with_its_action() -> None:
+    result = runner.invoke(app, ["policy", "rules"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "confidential.policy-term" in result.output and "block" in result.output
+    assert "custom.black-friday" in result.output
+
+
+def test_check_passes_the_reply_context() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "check",
+            "Lo siento mucho, mañana te mandamos otro pedido",
+            "--account",
+            "personal",
+            "--author",
+            "employee",
+            "--reply-to",
+            "@cafeterra mi pedido llegó roto, qué vergüenza",
+            "--json",
+        ],
+    )
+    assert "disclaimer.complaint-reply" in {
+        f["rule"] for f in json.loads(result.stdout)["findings"]
+    }
