@@ -64,7 +64,9 @@ def test_review_serialises_for_json(engine: Engine) -> None:
     assert data["signals"]["language"] == "es"
 
 
-def test_broken_detector_sends_text_to_a_human(engine: Engine) -> None:
+def test_broken_detector_sends_text_to_a_human(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
     class Broken:
         id = "broken"
 
@@ -72,13 +74,15 @@ def test_broken_detector_sends_text_to_a_human(engine: Engine) -> None:
             return []
 
         def scan(self, doc: object, ctx: object) -> list[object]:
-            raise RuntimeError("boom")
+            raise RuntimeError(f"cannot parse {doc.text}")  # type: ignore[attr-defined]
 
     broken = Engine(demo_policy())
     broken.detectors.append(Broken())  # type: ignore[arg-type]
-    result = broken.review("Hola a todos")
+    result = broken.review("Mi contraseña es Hunter2!")
     assert result.verdict == "review"
     assert result.signals["errors"] == ["detector broken failed"]
+    assert "detector broken failed with RuntimeError" in caplog.text
+    assert "Hunter2" not in caplog.text
 
 
 def test_service_review_caches_the_engine() -> None:

@@ -8,6 +8,7 @@ reviewing reads the compiled state and never writes it.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -99,10 +100,16 @@ class Engine:
         for detector in self.detectors:
             try:
                 hits.extend(detector.scan(doc, ctx))
-            except Exception:
+            except Exception as exc:
                 # A broken detector must neither take the review down nor pass silently: log
-                # its id (never the text) and send the text to a human.
-                log.exception("detector %s failed", detector.id)
+                # its id, the error type and where it happened, never the exception's message
+                # (it may quote the text), and send the text to a human.
+                log.error(
+                    "detector %s failed with %s at\n%s",
+                    detector.id,
+                    type(exc).__name__,
+                    "".join(traceback.format_tb(exc.__traceback__)),
+                )
                 failed.append(detector.id)
         findings = self._findings(doc, hits)
         actions: list[Action] = [f.action for f in findings]
