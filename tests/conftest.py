@@ -22,3 +22,6 @@ def check(engine: Engine):  # type: ignore[no-untyped-def]
         return engine.review(text, Context(account=account, **kwargs))  # type: ignore[arg-type]
 
     return run
+
+
+pytest_plugins = ["tests.support.db", "tests.support.api"]

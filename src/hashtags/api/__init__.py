@@ -1,0 +1,1 @@
+"""The HTTP service: FastAPI application, dependencies, error mapping."""

@@ -1,0 +1,75 @@
+"""The FastAPI application factory: routers under ``/api/v1``, errors mapped in one place."""
+
+from __future__ import annotations
+
+import logging
+from importlib import import_module
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hashtags import __version__
+from hashtags.errors import DomainError
+from hashtags.settings import Settings
+from hashtags.storage.db import make_engine, make_sessionmaker
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+ROUTERS = (
+    "hashtags.people.api:router",
+    "hashtags.review.api:router",
+    "hashtags.audit.api:router",
+)
+"""Each domain's router, included in this order. A new domain adds one line here."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    factory: sessionmaker[Session] | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+    engine = engine or make_engine(settings.database_url)
+    app = FastAPI(
+        title="HASHTAGS",
+        version=__version__,
+        description="Your social media policy, executable.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = factory or make_sessionmaker(engine)
+
+    for target in ROUTERS:
+        module_name, _, attr = target.partition(":")
+        app.include_router(getattr(import_module(module_name), attr), prefix=API_PREFIX)
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            problems.append(f"{where}: {err.get('msg', 'invalid')}" if where else err["msg"])
+        return JSONResponse({"detail": "; ".join(problems) or "invalid request"}, 422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Never a stack trace (or a post's text) to the caller; the log names the route.
+        log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return JSONResponse({"detail": "internal error; it has been logged"}, 500)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

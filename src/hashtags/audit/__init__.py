@@ -1,0 +1,1 @@
+"""The tamper-evident audit archive: an append-only log chained by SHA-256 hashes."""

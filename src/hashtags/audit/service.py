@@ -1,0 +1,162 @@
+"""Appending to the audit chain, verifying it and exporting it.
+
+Each event's hash covers its own fields and the previous event's hash, so changing, inserting
+or deleting any event breaks the chain from that point on, and ``verify`` says where.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hashtags.audit.models import AuditEvent, AuditHead
+from hashtags.storage.db import utcnow
+
+GENESIS = "0" * 64
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    body = {
+        "seq": event.seq,
+        "at": event.at.isoformat(),
+        "actor": event.actor,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "before": event.before,
+        "after": event.after,
+        "reason": event.reason,
+        "prev_hash": event.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def digest(event: AuditEvent) -> str:
+    return hashlib.sha256(_canonical(event)).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: str | int,
+    before: Any = None,
+    after: Any = None,
+    reason: str | None = None,
+) -> AuditEvent:
+    """Append one event in the caller's transaction (it commits or rolls back with the work)."""
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+    event = AuditEvent(
+        seq=head.seq + 1,
+        at=utcnow(),
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        before=before,
+        after=after,
+        reason=reason,
+        prev_hash=head.hash,
+    )
+    event.hash = digest(event)
+    session.add(event)
+    head.seq, head.hash = event.seq, event.hash
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    ok: bool
+    events: int
+    problems: list[str]
+
+
+def verify(session: Session) -> Verification:
+    """Walk the chain from the first event; report every break with its position."""
+    problems: list[str] = []
+    expected_prev = GENESIS
+    expected_seq = 1
+    count = 0
+    last: AuditEvent | None = None
+    for event in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars():
+        count += 1
+        if event.seq != expected_seq:
+            problems.append(
+                f"event {event.seq}: expected event {expected_seq} here: "
+                f"{'events deleted' if event.seq > expected_seq else 'event inserted'} before it"
+            )
+        if event.prev_hash != expected_prev:
+            problems.append(f"event {event.seq}: does not link to the event before it")
+        if digest(event) != event.hash:
+            problems.append(f"event {event.seq}: its content was changed after it was written")
+        expected_prev = event.hash
+        expected_seq = event.seq + 1
+        last = event
+    head = session.get(AuditHead, 1)
+    if head is not None and (last is None or head.seq != last.seq or head.hash != last.hash):
+        problems.append(
+            f"the chain should end at event {head.seq} but ends at "
+            f"{last.seq if last else 'nothing'}: events were deleted from the end"
+        )
+    return Verification(ok=not problems, events=count, problems=problems)
+
+
+EXPORT_FIELDS = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "target_type",
+    "target_id",
+    "before",
+    "after",
+    "reason",
+    "prev_hash",
+    "hash",
+)
+
+
+def _row(event: AuditEvent) -> dict[str, Any]:
+    out: dict[str, Any] = {name: getattr(event, name) for name in EXPORT_FIELDS}
+    at: datetime = out["at"]
+    out["at"] = at.isoformat()
+    return out
+
+
+def export(session: Session, fmt: str) -> Iterator[str]:
+    """The whole log as JSON Lines or CSV, in chain order, streamed."""
+    events = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
+    if fmt == "jsonl":
+        for event in events:
+            yield json.dumps(_row(event), ensure_ascii=False) + "\n"
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
+    writer.writeheader()
+    for event in events:
+        row = _row(event)
+        row["before"] = json.dumps(row["before"], ensure_ascii=False)
+        row["after"] = json.dumps(row["after"], ensure_ascii=False)
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.getvalue():
+        yield buffer.getvalue()

@@ -1,0 +1,57 @@
+"""``POST /api/v1/review``: the policy review of one text, without storing anything."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from hashtags.api.deps import require
+from hashtags.errors import InvalidInput
+from hashtags.people.permissions import Permission
+from hashtags.people.service import Actor
+from hashtags.review.engine import Engine, InvalidText
+from hashtags.review.types import Context
+
+router = APIRouter(tags=["review"])
+
+
+class ReviewIn(BaseModel):
+    text: str = Field(max_length=200_000)
+    account: Literal["brand", "personal"] = "brand"
+    lang: Literal["es", "en", "pt", "fr", "it", "de"] | None = None
+    channel: str | None = Field(default=None, max_length=80)
+    author: str | None = Field(default=None, max_length=320)
+    reply_to: str | None = Field(default=None, max_length=200_000)
+
+
+def policy_engine(request: Request) -> Engine:
+    """The engine of the configured policy, compiled once per process."""
+    engine: Engine | None = getattr(request.app.state, "engine_review", None)
+    if engine is None:
+        from hashtags.policy.active import active_policy
+
+        engine = request.app.state.engine_review = Engine(active_policy(request.app.state.settings))
+    return engine
+
+
+@router.post("/review")
+def review_text(
+    body: ReviewIn, request: Request, actor: Annotated[Actor, require(Permission.REVIEW_TEXT)]
+) -> dict[str, Any]:
+    """Review a text against the policy: verdict, findings with spans, messages and fixes."""
+    engine = policy_engine(request)
+    if body.lang is not None and body.lang not in engine.languages:
+        raise InvalidInput(f"lang: {body.lang!r} is not one of the policy's languages")
+    context = Context(
+        account=body.account,
+        lang=body.lang,
+        channel=body.channel,
+        author=body.author or actor.role.value,
+        reply_to=body.reply_to,
+    )
+    try:
+        return engine.review(body.text, context).to_dict()
+    except InvalidText as exc:
+        raise InvalidInput(f"text: {exc}") from None

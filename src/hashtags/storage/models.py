@@ -1,0 +1,10 @@
+"""Every domain's models, imported so that ``metadata`` knows all tables (for Alembic)."""
+
+from __future__ import annotations
+
+from hashtags.audit import models as audit_models
+from hashtags.people import models as people_models
+from hashtags.storage.db import Base
+
+metadata = Base.metadata
+__all__ = ["audit_models", "metadata", "people_models"]
