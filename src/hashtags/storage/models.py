@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from hashtags.accounts import models as accounts_models
 from hashtags.audit import models as audit_models
 from hashtags.people import models as people_models
+from hashtags.posts import models as posts_models
 from hashtags.storage.db import Base
 
 metadata = Base.metadata
-__all__ = ["audit_models", "metadata", "people_models"]
+__all__ = ["accounts_models", "audit_models", "metadata", "people_models", "posts_models"]

@@ -1,0 +1,1 @@
+"""Posts: drafts reviewed by the policy, approved, scheduled, published and archived."""
