@@ -7,7 +7,7 @@ Revises: ${down_revision | comma,n}
 from alembic import op
 import sqlalchemy as sa
 
-import hashtags.storage.db  # noqa: F401  (custom column types)
+import hashtags.storage.db  # custom column types
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

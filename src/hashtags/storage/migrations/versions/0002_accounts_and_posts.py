@@ -7,7 +7,7 @@ Revises: 0001
 from alembic import op
 import sqlalchemy as sa
 
-import hashtags.storage.db  # noqa: F401  (custom column types)
+import hashtags.storage.db  # custom column types
 
 
 revision = "0002"
