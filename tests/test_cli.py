@@ -160,3 +160,27 @@ def test_check_passes_the_reply_context() -> None:
     assert "disclaimer.complaint-reply" in {
         f["rule"] for f in json.loads(result.stdout)["findings"]
     }
+
+
+def test_scan_adds_the_classifiers_signals(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    _write_lines(
+        source,
+        [
+            json.dumps({"id": 1, "text": "Eres un idiota de mierda, te odio"}),
+            json.dumps({"id": 2, "text": "I love this coffee, thank you so much!"}),
+        ],
+    )
+    target = tmp_path / "out.jsonl"
+    assert (
+        runner.invoke(app, ["scan", str(source), "-o", str(target), "--no-progress"]).exit_code == 0
+    )
+    rude, kind = (json.loads(line)["signals"] for line in target.read_text("utf-8").splitlines())
+    assert rude["offensive"] is True and rude["toxicity"] > 0.5 and rude["sentiment"] == "negative"
+    assert kind["offensive"] is False and kind["sentiment"] == "positive"
+    assert set(kind["sentiment_scores"]) == {"negative", "neutral", "positive"}
+    assert abs(sum(kind["sentiment_scores"].values()) - 1) < 0.01
+    plain = tmp_path / "plain.jsonl"
+    args = ["scan", str(source), "-o", str(plain), "--no-progress", "--no-models"]
+    assert runner.invoke(app, args).exit_code == 0
+    assert json.loads(plain.read_text("utf-8").splitlines()[0])["signals"] == {"language": "es"}

@@ -204,11 +204,15 @@ def scan(
     policy: PolicyOption = None,
     jobs: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
     progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
+    models: Annotated[
+        bool, typer.Option(help="Add the trained classifiers' toxicity and sentiment signals.")
+    ] = True,
 ) -> None:
     """Review a JSON Lines file: one review per input line, in the same order.
 
     In: id, text, optional account (brand|personal, default brand), lang, channel, author,
-    reply_to. Out: id, verdict, findings, signals; a bad line gives an 'error' with its line
+    reply_to. Out: id, verdict, findings, signals (language; with --models, also toxicity,
+    offensive, hate, sentiment, sentiment_scores); a bad line gives an 'error' with its line
     number and the run goes on.
     """
     from hashtags.scan import scan_file
@@ -217,7 +221,7 @@ def scan(
     if str(input_path) != "-" and not input_path.is_file():
         raise _fail(f"{input_path}: no such file")
     try:
-        stats = scan_file(chosen, input_path, output, jobs=jobs, progress=progress)
+        stats = scan_file(chosen, input_path, output, jobs=jobs, progress=progress, models=models)
     except OSError as exc:
         raise _fail(f"{exc.filename or output}: {exc.strerror}") from None
     err.print(
@@ -340,6 +344,12 @@ def demo_review() -> None:
         )
     out.print(table)
     out.print(" · ".join(f"{v}: {counts.get(v, 0)}" for v in ("allow", "warn", "review", "block")))
+
+
+# --- trained models (train, eval, replies) -------------------------------------------------
+from hashtags.models.cli import register as _register_models  # noqa: E402
+
+_register_models(app)
 
 
 def main() -> None:

@@ -37,30 +37,45 @@ class ScanStats:
 
 def review_line(engine: Engine, line_no: int, raw: str) -> dict[str, Any]:
     """One output object for one input line (never raises on bad input)."""
+    return _review_item(engine, line_no, raw)[0]
+
+
+def _review_item(
+    engine: Engine, line_no: int, raw: str
+) -> tuple[dict[str, Any], str | None, str | None]:
+    """``(output object, text, language)``; text is None for lines with an error."""
     raw = raw.strip()
     if not raw:
-        return _error(None, line_no, "empty line")
+        return _error(None, line_no, "empty line"), None, None
     try:
         item = json.loads(raw)
     except json.JSONDecodeError as exc:
-        return _error(None, line_no, f"not valid JSON: {exc.msg} at column {exc.colno}")
+        return _error(None, line_no, f"not valid JSON: {exc.msg} at column {exc.colno}"), None, None
     if not isinstance(item, dict):
-        return _error(None, line_no, "expected a JSON object with 'id' and 'text'")
+        return _error(None, line_no, "expected a JSON object with 'id' and 'text'"), None, None
     item_id = item.get("id")
     text = item.get("text")
     if not isinstance(text, str) or not text.strip():
         what = "no 'text'" if text is None else "'text' must be a non-empty string"
-        return _error(item_id, line_no, what)
+        return _error(item_id, line_no, what), None, None
     account = item.get("account") or "brand"
     if account not in ("brand", "personal"):
-        return _error(item_id, line_no, f"'account' is {account!r}; expected brand or personal")
+        return (
+            _error(item_id, line_no, f"'account' is {account!r}; expected brand or personal"),
+            None,
+            None,
+        )
     lang = item.get("lang") or None
     if lang is not None and lang not in engine.languages:
         languages = ", ".join(engine.languages)
-        return _error(item_id, line_no, f"'lang' is {lang!r}; the policy's are {languages}")
+        return (
+            _error(item_id, line_no, f"'lang' is {lang!r}; the policy's are {languages}"),
+            None,
+            None,
+        )
     for key in ("channel", "author", "reply_to"):
         if item.get(key) is not None and not isinstance(item[key], str):
-            return _error(item_id, line_no, f"'{key}' must be a string")
+            return _error(item_id, line_no, f"'{key}' must be a string"), None, None
     context = Context(
         account="personal" if account == "personal" else "brand",
         lang=lang,
@@ -71,14 +86,15 @@ def review_line(engine: Engine, line_no: int, raw: str) -> dict[str, Any]:
     try:
         result = engine.review(text, context)
     except InvalidText as exc:
-        return _error(item_id, line_no, str(exc))
+        return _error(item_id, line_no, str(exc)), None, None
     data = result.to_dict()
-    return {
+    out = {
         "id": item_id,
         "verdict": data["verdict"],
         "findings": data["findings"],
         "signals": data["signals"],
     }
+    return out, text, result.language
 
 
 def _error(item_id: object, line_no: int, message: str) -> dict[str, Any]:
@@ -87,21 +103,35 @@ def _error(item_id: object, line_no: int, message: str) -> dict[str, Any]:
 
 # Worker processes build their engine once, from the policy sent at start-up.
 _worker_engine: Engine | None = None
+_worker_models = True
+
+MODEL_SIGNALS = ("toxicity", "offensive", "hate", "sentiment", "sentiment_scores", "model")
 
 
-def _init_worker(policy: Policy) -> None:
-    global _worker_engine
+def _init_worker(policy: Policy, models: bool = True) -> None:
+    global _worker_engine, _worker_models
     _worker_engine = Engine(policy)
+    _worker_models = models
 
 
 def _review_batch(first_line: int, lines: list[str]) -> list[tuple[str, str]]:
-    """``(verdict or "error", output line)`` for each input line."""
+    """``(verdict or "error", output line)`` for each input line.
+
+    The trained classifiers score the whole batch at once (vectorised), then their signals
+    join each review's ``signals``.
+    """
     assert _worker_engine is not None
-    out = []
-    for i, raw in enumerate(lines):
-        obj = review_line(_worker_engine, first_line + i, raw)
-        out.append((obj.get("verdict", "error"), _dump(obj)))
-    return out
+    items = [_review_item(_worker_engine, first_line + i, raw) for i, raw in enumerate(lines)]
+    if _worker_models:
+        scored = [(obj, text, lang) for obj, text, lang in items if text is not None]
+        if scored:
+            from hashtags.models.text import text_signals
+
+            signals = text_signals([t for _, t, _ in scored], [lang for _, _, lang in scored])
+            for (obj, _, _), found in zip(scored, signals, strict=True):
+                extra = found.to_dict()
+                obj["signals"].update({key: extra[key] for key in MODEL_SIGNALS})
+    return [(obj.get("verdict", "error"), _dump(obj)) for obj, _, _ in items]
 
 
 def _dump(obj: dict[str, Any]) -> str:
@@ -130,6 +160,7 @@ def scan_file(
     *,
     jobs: int = 1,
     progress: bool = True,
+    models: bool = True,
 ) -> ScanStats:
     """Review every line of ``input_path`` into ``output_path`` (``-`` for stdin/stdout)."""
     stats = ScanStats()
@@ -152,7 +183,7 @@ def scan_file(
         total = input_path.stat().st_size
     try:
         with source, _progress(progress, total) as advance:
-            for results in _reviewed(policy, _batches(source), jobs, advance):
+            for results in _reviewed(policy, _batches(source), jobs, advance, models):
                 for outcome, line in results:
                     stats.lines += 1
                     if outcome == "error":
@@ -179,15 +210,16 @@ def _reviewed(
     batches: Iterator[tuple[int, list[str], int]],
     jobs: int,
     advance: Any,
+    models: bool,
 ) -> Iterator[list[tuple[str, str]]]:
     if jobs == 1:
-        _init_worker(policy)
+        _init_worker(policy, models)
         for first, lines, size in batches:
             yield _review_batch(first, lines)
             advance(size)
         return
     # Keep at most 2 batches per worker in flight: memory stays constant, order is kept.
-    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(policy,)) as pool:
+    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(policy, models)) as pool:
         pending: deque[tuple[Future[list[tuple[str, str]]], int]] = deque()
         for first, lines, size in batches:
             pending.append((pool.submit(_review_batch, first, lines), size))

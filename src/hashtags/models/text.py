@@ -1,0 +1,223 @@
+"""Toxicity (offensive, hate) and sentiment for short social media texts, on a plain CPU.
+
+    >>> from hashtags.models import text_signals
+    >>> text_signals(["Eres un idiota", "Thanks, great service!"])[1].sentiment
+    'positive'
+
+One pass of feature hashing serves every head; each language gets its own heads where there was
+training data (es, en; and pt, fr, it, de for sentiment) and heads trained on the pooled data
+otherwise. The artifact is loaded once per process, on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from hashtags.models.features import Features, Featurizer
+from hashtags.models.store import TEXT_ARTIFACT, TEXT_CARD, TEXT_VERSION, artifact_path, model_card
+from hashtags.review.language import detect_language
+from hashtags.review.text import fold
+
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+
+MODEL_LANGS = ("es", "en", "pt", "fr", "it", "de")
+"""Languages told apart before scoring; any other text gets the pooled (``xx``) heads."""
+
+HEADS_BY_LANG: dict[str, dict[str, str]] = {
+    "es": {"offensive": "offensive_es", "hate": "hate_es", "sentiment": "sentiment_es"},
+    "en": {"offensive": "offensive_en", "hate": "hate_en", "sentiment": "sentiment_en"},
+    **{
+        lang: {"offensive": "offensive_xx", "hate": "hate_xx", "sentiment": f"sentiment_{lang}"}
+        for lang in ("pt", "fr", "it", "de")
+    },
+    "xx": {"offensive": "offensive_xx", "hate": "hate_xx", "sentiment": "sentiment_xx"},
+}
+
+
+@dataclass(frozen=True)
+class TextSignals:
+    """What the classifiers say about one text."""
+
+    toxicity: float
+    """Probability (0..1) that the text is offensive or hateful: the larger of the two."""
+    offensive: bool
+    hate: bool
+    sentiment: str
+    """``negative``, ``neutral`` or ``positive``."""
+    sentiment_scores: dict[str, float]
+    offensive_score: float
+    hate_score: float
+    lang: str
+    """The language whose heads scored the text (``xx``: pooled heads)."""
+    model: str = TEXT_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "toxicity": round(self.toxicity, 4),
+            "offensive": self.offensive,
+            "hate": self.hate,
+            "sentiment": self.sentiment,
+            "sentiment_scores": {k: round(v, 4) for k, v in self.sentiment_scores.items()},
+            "offensive_score": round(self.offensive_score, 4),
+            "hate_score": round(self.hate_score, 4),
+            "lang": self.lang,
+            "model": self.model,
+        }
+
+
+class TextClassifier:
+    """The toxicity and sentiment heads of one artifact. Thread-safe; build it once."""
+
+    def __init__(self, arrays: dict[str, npt.NDArray[Any]], card: dict[str, Any]) -> None:
+        self.card = card
+        self.featurizer = Featurizer(
+            int(np.log2(len(arrays["idf"]))), arrays["idf"].astype(np.float32)
+        )
+        self._arrays = arrays
+        self._thresholds = {
+            head: float(entry["threshold"])
+            for head, entry in card["heads"].items()
+            if "threshold" in entry
+        }
+        self._lang_weights: dict[str, tuple[npt.NDArray[np.float16], npt.NDArray[np.float32]]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls) -> TextClassifier:
+        with np.load(artifact_path(TEXT_ARTIFACT), allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+        return cls(arrays, model_card(TEXT_CARD))
+
+    def _weights(self, lang: str) -> tuple[npt.NDArray[np.float16], npt.NDArray[np.float32]]:
+        """Dense ``(buckets, 5)`` weights (offensive, hate, 3 sentiment) for one language."""
+        found = self._lang_weights.get(lang)
+        if found is not None:
+            return found
+        with self._lock:
+            if lang not in self._lang_weights:
+                heads = HEADS_BY_LANG[lang]
+                dense = np.zeros((2**self.featurizer.bits, 5), dtype=np.float16)
+                biases = []
+                column = 0
+                for kind in ("offensive", "hate", "sentiment"):
+                    name = heads[kind]
+                    index = self._arrays[f"{name}.index"]
+                    weight = self._arrays[f"{name}.weight"]
+                    width = weight.shape[1]
+                    dense[index, column : column + width] = weight
+                    biases.append(self._arrays[f"{name}.bias"])
+                    column += width
+                self._lang_weights[lang] = (dense, np.concatenate(biases).astype(np.float32))
+            return self._lang_weights[lang]
+
+    def languages(self, texts: Sequence[str], langs: Sequence[str | None] | None) -> list[str]:
+        """The heads' language for each text: the one given if we have heads for it, else
+        detected from function words, else ``xx`` (pooled heads)."""
+        out = []
+        for i, text in enumerate(texts):
+            given = langs[i] if langs is not None else None
+            if given:
+                given = given.lower()[:2]
+                out.append(given if given in HEADS_BY_LANG else "xx")
+                continue
+            folded = fold(text)
+            lang, confident = detect_language(folded, text, MODEL_LANGS)
+            if not confident:
+                # Few function words: settle Spanish against English alone before pooling.
+                lang, confident = detect_language(folded, text, ("es", "en"))
+            out.append(lang if confident else "xx")
+        return out
+
+    def scores(
+        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
+    ) -> tuple[npt.NDArray[np.float32], list[str]]:
+        """``(n, 5)`` probabilities: offensive, hate, negative, neutral, positive."""
+        chosen = self.languages(texts, langs)
+        features = self.featurizer.transform(texts)
+        out = np.zeros((len(texts), 5), dtype=np.float32)
+        lang_of_row = np.asarray(chosen)
+        for lang in sorted(set(chosen)):
+            rows = np.flatnonzero(lang_of_row == lang)
+            weights, bias = self._weights(lang)
+            if len(rows) == len(texts):
+                subset = features
+            else:
+                keep = np.isin(features.row, rows)
+                renumber = np.zeros(len(texts), dtype=np.int64)
+                renumber[rows] = np.arange(len(rows))
+                subset = Features(
+                    len(rows),
+                    renumber[features.row[keep]],
+                    features.bucket[keep],
+                    features.value[keep],
+                )
+            logits = _linear(subset, weights, bias)
+            probs = np.empty_like(logits)
+            probs[:, :2] = 1.0 / (1.0 + np.exp(-logits[:, :2]))
+            sentiment = logits[:, 2:] - logits[:, 2:].max(axis=1, keepdims=True)
+            np.exp(sentiment, out=sentiment)
+            probs[:, 2:] = sentiment / sentiment.sum(axis=1, keepdims=True)
+            out[rows] = probs
+        return out, chosen
+
+    def classify(
+        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
+    ) -> list[TextSignals]:
+        """Signals for each text, in order. ``langs`` (per text, may be None) skips detection."""
+        probs, chosen = self.scores(texts, langs)
+        out = []
+        for p, lang in zip(probs.tolist(), chosen, strict=True):
+            heads = HEADS_BY_LANG[lang]
+            sentiment = dict(zip(SENTIMENT_LABELS, p[2:], strict=True))
+            out.append(
+                TextSignals(
+                    toxicity=max(p[0], p[1]),
+                    offensive=p[0] >= self._thresholds[heads["offensive"]],
+                    hate=p[1] >= self._thresholds[heads["hate"]],
+                    sentiment=max(sentiment, key=sentiment.__getitem__),
+                    sentiment_scores=sentiment,
+                    offensive_score=p[0],
+                    hate_score=p[1],
+                    lang=lang,
+                )
+            )
+        return out
+
+
+def _linear(
+    features: Features, weights: npt.NDArray[np.float16], bias: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    gathered = weights[features.bucket].astype(np.float32)
+    gathered *= features.value[:, None]
+    out = np.empty((features.n_rows, weights.shape[1]), dtype=np.float32)
+    for j in range(weights.shape[1]):
+        out[:, j] = np.bincount(features.row, weights=gathered[:, j], minlength=features.n_rows)
+    out += bias
+    return out
+
+
+_classifier: TextClassifier | None = None
+_load_lock = threading.Lock()
+
+
+def text_classifier() -> TextClassifier:
+    """The process-wide classifier, loaded on first use."""
+    global _classifier
+    if _classifier is None:
+        with _load_lock:
+            if _classifier is None:
+                _classifier = TextClassifier.load()
+    return _classifier
+
+
+def text_signals(
+    texts: Sequence[str], langs: Sequence[str | None] | None = None
+) -> list[TextSignals]:
+    """Toxicity and sentiment signals for each text (see :class:`TextSignals`)."""
+    return text_classifier().classify(texts, langs)

@@ -1,0 +1,168 @@
+"""Reply suggestions: a tiny es/en library, confidence, none for unrelated text, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hashtags.models.cli import app
+from hashtags.models.replies import LibraryError, ReplyMatcher, load_library
+
+LIBRARY = """
+languages: [es, en]
+replies:
+  - id: order-status
+    intent: order_status
+    examples:
+      es: ["¿Dónde está mi pedido?", "Mi pedido no ha llegado todavía",
+           "¿Cuándo llega mi pedido?", "Hice un pedido hace una semana y no llega"]
+      en: ["Where is my order?", "My order hasn't arrived yet", "When will my order arrive?",
+           "I ordered a week ago and it's still not here"]
+    text:
+      es: "¡Lo sentimos! Escríbenos por privado tu número de pedido y lo revisamos."
+      en: "Sorry about that! DM us your order number and we'll look into it."
+  - id: opening-hours
+    intent: opening_hours
+    examples:
+      es: ["¿A qué hora abrís?", "¿Cuál es vuestro horario?", "¿Abrís los domingos?",
+           "¿Hasta qué hora está abierta la tienda?"]
+      en: ["What time do you open?", "What are your opening hours?", "Are you open on Sundays?",
+           "Until what time is the shop open?"]
+    text:
+      es: "Abrimos de lunes a sábado de 8:00 a 20:00."
+      en: "We're open Monday to Saturday, 8am to 8pm."
+  - id: refund
+    intent: refund
+    examples:
+      es: ["Quiero que me devolváis el dinero", "¿Cómo pido un reembolso?",
+           "Quiero devolver el café"]
+      en: ["I want my money back", "How do I get a refund?", "I want to return the coffee"]
+    text:
+      es: "Puedes pedir el reembolso en cafeterra.es/devoluciones."
+      en: "You can ask for a refund at cafeterra.es/devoluciones."
+"""
+
+
+@pytest.fixture(scope="module")
+def library_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("lib") / "replies.yaml"
+    path.write_text(LIBRARY, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def matcher(library_file: Path) -> ReplyMatcher:
+    return ReplyMatcher(load_library(library_file))
+
+
+@pytest.mark.parametrize(
+    ("text", "reply", "lang"),
+    [
+        ("hola, ¿dónde está mi pedido? no ha llegado", "order-status", "es"),
+        ("my order still hasn't arrived, where is it?", "order-status", "en"),
+        ("¿abrís el domingo? ¿qué horario tenéis?", "opening-hours", "es"),
+        ("what are your hours on sunday?", "opening-hours", "en"),
+        ("quiero un reembolso, devolvedme el dinero", "refund", "es"),
+        ("how can I get my money back?", "refund", "en"),
+    ],
+)
+def test_suggests_the_right_reply_in_the_message_language(
+    matcher: ReplyMatcher, text: str, reply: str, lang: str
+) -> None:
+    (suggestions,) = matcher.suggest([text])
+    assert suggestions, text
+    assert suggestions[0].reply == reply
+    assert suggestions[0].text == load_library_text(matcher, reply, lang)
+    scores = [s.score for s in suggestions]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+def load_library_text(matcher: ReplyMatcher, reply: str, lang: str) -> str:
+    (template,) = [r for r in matcher.library.replies if r.id == reply]
+    return template.text[lang]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "El partido de ayer fue increíble, qué golazo",
+        "Who won the football game last night?",
+        "Mi gato duerme todo el día",
+        "asdf qwerty",
+        "🙂",
+    ],
+)
+def test_unrelated_messages_get_no_suggestion(matcher: ReplyMatcher, text: str) -> None:
+    assert matcher.suggest([text]) == [[]]
+
+
+def test_exact_example_is_confident(matcher: ReplyMatcher) -> None:
+    (suggestions,) = matcher.suggest(["Where is my order?"])
+    assert suggestions[0].reply == "order-status"
+    assert suggestions[0].score > 0.8
+
+
+def test_min_score_zero_returns_top_n(matcher: ReplyMatcher) -> None:
+    (suggestions,) = matcher.suggest(["asdf"], top=2, min_score=0.0)
+    assert len(suggestions) == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("replies: []", "replies"),
+        ("replies:\n  - id: a\n    intent: x\n    examples: []\n", "example"),
+        (
+            "replies:\n  - {id: a, intent: x, examples: [hi]}\n"
+            "  - {id: a, intent: y, examples: [yo]}\n",
+            "twice",
+        ),
+        ("replies: [", "cannot read"),
+    ],
+)
+def test_bad_library_is_explained(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(LibraryError, match=message):
+        load_library(path)
+
+
+def test_cli_jsonl_in_and_out_with_bad_lines_reported(library_file: Path, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    lines = [
+        json.dumps({"id": 1, "text": "¿Dónde está mi pedido?"}),
+        json.dumps({"id": 2, "text": "Who won the game?", "lang": "en"}),
+        "not json",
+        json.dumps({"id": 4}),
+        "",
+        json.dumps({"id": 6, "text": "what time do you open", "lang": "en"}),
+    ]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(
+        app, ["replies", "suggest", "--library", str(library_file), str(source), "-o", str(target)]
+    )
+    assert result.exit_code == 1, result.output
+    out = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert len(out) == len(lines)
+    assert out[0]["id"] == 1 and out[0]["suggestions"][0]["reply"] == "order-status"
+    assert set(out[0]["suggestions"][0]) >= {"reply", "intent", "score"}
+    assert out[1] == {"id": 2, "suggestions": []}
+    assert out[2]["line"] == 3 and "not valid JSON" in out[2]["error"]
+    assert out[3]["id"] == 4 and "no 'text'" in out[3]["error"]
+    assert out[4]["line"] == 5 and "empty line" in out[4]["error"]
+    assert out[5]["suggestions"][0]["reply"] == "opening-hours"
+    assert out[5]["suggestions"][0]["text"].startswith("We're open")
+
+
+def test_cli_bad_library_exits_4(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("replies: []\n", encoding="utf-8")
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 1, "text": "hola"}\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["replies", "suggest", "--library", str(bad), str(source)])
+    assert result.exit_code == 4

@@ -1,0 +1,1 @@
+"""Training code for the classifiers in ``hashtags.models`` (run ``python -m training --help``)."""
