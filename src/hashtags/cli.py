@@ -117,6 +117,9 @@ def check(
         str | None, typer.Option("--reply-to", help="The message this text answers.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the review as JSON.")] = False,
+    models: Annotated[
+        bool, typer.Option(help="Use the trained classifiers too (toxicity, sentiment).")
+    ] = True,
 ) -> None:
     """Review one text against the policy and show the verdict and findings."""
     from hashtags.review.engine import Engine, InvalidText
@@ -131,7 +134,10 @@ def check(
         raise _fail(f"--lang: {lang!r} is not one of the policy's languages: {languages}")
     context = Context(account=account, lang=lang, author=author, reply_to=reply_to)  # type: ignore[arg-type]
     try:
-        result = Engine(chosen).review(text, context)
+        engine = Engine(chosen)
+        result = (
+            engine.review_with_models(text, context) if models else engine.review(text, context)
+        )
     except InvalidText as exc:
         raise _fail(str(exc)) from None
     if as_json:

@@ -17,9 +17,12 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from hashtags.policy.schema import Policy
+
+if TYPE_CHECKING:
+    from hashtags.models.text import TextSignals
 from hashtags.review.engine import Engine, InvalidText
 from hashtags.review.types import Context
 
@@ -37,45 +40,50 @@ class ScanStats:
 
 def review_line(engine: Engine, line_no: int, raw: str) -> dict[str, Any]:
     """One output object for one input line (never raises on bad input)."""
-    return _review_item(engine, line_no, raw)[0]
+    parsed = parse_line(engine, line_no, raw)
+    return parsed if isinstance(parsed, dict) else _review(engine, line_no, parsed, None)
 
 
-def _review_item(
-    engine: Engine, line_no: int, raw: str
-) -> tuple[dict[str, Any], str | None, str | None]:
-    """``(output object, text, language)``; text is None for lines with an error."""
+@dataclass(frozen=True, slots=True)
+class _Item:
+    id: object
+    text: str
+    context: Context
+
+
+def parse_line(engine: Engine, line_no: int, raw: str) -> _Item | dict[str, Any]:
+    """The item to review, or the output object that reports what is wrong with the line."""
     raw = raw.strip()
     if not raw:
-        return _error(None, line_no, "empty line"), None, None
+        return _error(None, line_no, "empty line")
     try:
         item = json.loads(raw)
     except json.JSONDecodeError as exc:
-        return _error(None, line_no, f"not valid JSON: {exc.msg} at column {exc.colno}"), None, None
+        return _error(None, line_no, f"not valid JSON: {exc.msg} at column {exc.colno}")
     if not isinstance(item, dict):
-        return _error(None, line_no, "expected a JSON object with 'id' and 'text'"), None, None
+        return _error(None, line_no, "expected a JSON object with 'id' and 'text'")
     item_id = item.get("id")
     text = item.get("text")
     if not isinstance(text, str) or not text.strip():
         what = "no 'text'" if text is None else "'text' must be a non-empty string"
-        return _error(item_id, line_no, what), None, None
+        return _error(item_id, line_no, what)
     account = item.get("account") or "brand"
     if account not in ("brand", "personal"):
-        return (
-            _error(item_id, line_no, f"'account' is {account!r}; expected brand or personal"),
-            None,
-            None,
-        )
+        return _error(item_id, line_no, f"'account' is {account!r}; expected brand or personal")
     lang = item.get("lang") or None
     if lang is not None and lang not in engine.languages:
         languages = ", ".join(engine.languages)
-        return (
-            _error(item_id, line_no, f"'lang' is {lang!r}; the policy's are {languages}"),
-            None,
-            None,
-        )
+        return _error(item_id, line_no, f"'lang' is {lang!r}; the policy's are {languages}")
     for key in ("channel", "author", "reply_to"):
         if item.get(key) is not None and not isinstance(item[key], str):
-            return _error(item_id, line_no, f"'{key}' must be a string"), None, None
+            return _error(item_id, line_no, f"'{key}' must be a string")
+    if len(text) > engine.max_chars:
+        return _error(
+            item_id,
+            line_no,
+            f"text is {len(text):,} characters long; the policy's limit is "
+            f"{engine.max_chars:,} (limits.max_chars)",
+        )
     context = Context(
         account="personal" if account == "personal" else "brand",
         lang=lang,
@@ -83,18 +91,23 @@ def _review_item(
         author=item.get("author"),
         reply_to=item.get("reply_to"),
     )
+    return _Item(item_id, text, context)
+
+
+def _review(
+    engine: Engine, line_no: int, item: _Item, signals: TextSignals | None
+) -> dict[str, Any]:
     try:
-        result = engine.review(text, context)
+        result = engine.review(item.text, item.context, signals=signals)
     except InvalidText as exc:
-        return _error(item_id, line_no, str(exc)), None, None
+        return _error(item.id, line_no, str(exc))
     data = result.to_dict()
-    out = {
-        "id": item_id,
+    return {
+        "id": item.id,
         "verdict": data["verdict"],
         "findings": data["findings"],
         "signals": data["signals"],
     }
-    return out, text, result.language
 
 
 def _error(item_id: object, line_no: int, message: str) -> dict[str, Any]:
@@ -104,8 +117,6 @@ def _error(item_id: object, line_no: int, message: str) -> dict[str, Any]:
 # Worker processes build their engine once, from the policy sent at start-up.
 _worker_engine: Engine | None = None
 _worker_models = True
-
-MODEL_SIGNALS = ("toxicity", "offensive", "hate", "sentiment", "sentiment_scores", "model")
 
 
 def _init_worker(policy: Policy, models: bool = True) -> None:
@@ -117,21 +128,31 @@ def _init_worker(policy: Policy, models: bool = True) -> None:
 def _review_batch(first_line: int, lines: list[str]) -> list[tuple[str, str]]:
     """``(verdict or "error", output line)`` for each input line.
 
-    The trained classifiers score the whole batch at once (vectorised), then their signals
-    join each review's ``signals``.
+    The trained classifiers score the whole batch at once (vectorised; one text at a time
+    costs ten times more), then each text is reviewed with its signals.
     """
-    assert _worker_engine is not None
-    items = [_review_item(_worker_engine, first_line + i, raw) for i, raw in enumerate(lines)]
-    if _worker_models:
-        scored = [(obj, text, lang) for obj, text, lang in items if text is not None]
-        if scored:
-            from hashtags.models.text import text_signals
+    engine = _worker_engine
+    assert engine is not None
+    parsed = [parse_line(engine, first_line + i, raw) for i, raw in enumerate(lines)]
+    items = [p for p in parsed if isinstance(p, _Item)]
+    signals: dict[int, TextSignals] = {}
+    if _worker_models and items:
+        from hashtags.models.text import text_signals
 
-            signals = text_signals([t for _, t, _ in scored], [lang for _, _, lang in scored])
-            for (obj, _, _), found in zip(scored, signals, strict=True):
-                extra = found.to_dict()
-                obj["signals"].update({key: extra[key] for key in MODEL_SIGNALS})
-    return [(obj.get("verdict", "error"), _dump(obj)) for obj, _, _ in items]
+        langs = [
+            item.context.lang or engine.prepare(item.text, item.context).lang for item in items
+        ]
+        scored = text_signals([item.text for item in items], langs)
+        signals = {id(item): found for item, found in zip(items, scored, strict=True)}
+    out = []
+    for i, entry in enumerate(parsed):
+        obj = (
+            entry
+            if isinstance(entry, dict)
+            else _review(engine, first_line + i, entry, signals.get(id(entry)))
+        )
+        out.append((obj.get("verdict", "error"), _dump(obj)))
+    return out
 
 
 def _dump(obj: dict[str, Any]) -> str:

@@ -120,3 +120,14 @@ def test_review_endpoint(client: TestClient, people: dict[Role, Person]) -> None
         "/api/v1/review", json={"text": 5, "account": "x"}, headers=people[Role.PR].headers
     )
     assert bad.status_code == 422 and "account" in bad.json()["detail"]
+
+
+def test_review_endpoint_with_models(client: TestClient, people: dict[Role, Person]) -> None:
+    response = client.post(
+        "/api/v1/review",
+        json={"text": "What a pathetic bunch of clowns, nobody cares about you", "models": True},
+        headers=people[Role.EMPLOYEE].headers,
+    )
+    body = response.json()
+    assert body["signals"]["offensive"] is True
+    assert "toxicity.classifier" in {f["rule"] for f in body["findings"]}

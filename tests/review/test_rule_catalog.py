@@ -42,7 +42,7 @@ def test_rule_example_triggers_the_rule(rule_id: str, lang: str, example: str) -
     fired = set()
     for account in ("brand", "personal"):
         context = Context(account=account, lang=lang, author="employee")  # type: ignore[arg-type]
-        fired |= ENGINE.review(example, context).rules
+        fired |= ENGINE.review_with_models(example, context).rules
     assert rule_id in fired, f"{rule_id} example ({lang}) {example!r} fired only {sorted(fired)}"
 
 

@@ -15,6 +15,7 @@ BUILTIN: dict[str, str] = {
     "links": "hashtags.detectors.links:build",
     "personal": "hashtags.detectors.personal:build",
     "attribution": "hashtags.detectors.attribution:build",
+    "classifiers": "hashtags.detectors.classifiers:build",
 }
 
 

@@ -40,6 +40,9 @@ HEADS_BY_LANG: dict[str, dict[str, str]] = {
 }
 
 
+PUBLIC_SIGNALS = ("toxicity", "offensive", "hate", "sentiment", "sentiment_scores", "model")
+
+
 @dataclass(frozen=True)
 class TextSignals:
     """What the classifiers say about one text."""
@@ -56,6 +59,11 @@ class TextSignals:
     lang: str
     """The language whose heads scored the text (``xx``: pooled heads)."""
     model: str = TEXT_VERSION
+
+    def public(self) -> dict[str, Any]:
+        """The signals a review reports: toxicity, offensive, hate, sentiment and its scores."""
+        data = self.to_dict()
+        return {key: data[key] for key in PUBLIC_SIGNALS}
 
     def to_dict(self) -> dict[str, Any]:
         return {

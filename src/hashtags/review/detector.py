@@ -48,6 +48,9 @@ class Rule:
     reason: Localized
     advice: Localized = field(default_factory=dict)
     example: Localized = field(default_factory=dict)
+    fallback: bool = False
+    """Reported only when no other rule of the same category fired on the text (a
+    classifier's whole-text finding gives way to a word list's exact span)."""
 
 
 @dataclass(frozen=True, slots=True)

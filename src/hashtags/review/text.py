@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from hashtags.models.text import TextSignals
     from hashtags.review.types import Lang
 
 
@@ -84,12 +85,19 @@ _TRAILING_PUNCT = ".,;:!?)]}'\"»”’…"
 class Document:
     """A text prepared once for every detector: folded form, language, links."""
 
-    __slots__ = ("__dict__", "folded", "lang", "langs", "text")
+    __slots__ = ("__dict__", "folded", "lang", "langs", "signals", "text")
 
     def __init__(
-        self, text: str, lang: Lang, langs: frozenset[Lang], folded: str | None = None
+        self,
+        text: str,
+        lang: Lang,
+        langs: frozenset[Lang],
+        folded: str | None = None,
+        signals: TextSignals | None = None,
     ) -> None:
         self.text = text
+        self.signals = signals
+        """The trained classifiers' signals, when they were computed before the review."""
         self.folded = fold(text) if folded is None else folded
         """The text in lower case without accents, of the same length."""
         self.lang = lang
