@@ -16,9 +16,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-## Review the demo company's posts against its policy and print the verdicts.
+## The platform on this machine: the demo workspace (created once, in SQLite), the web service
+## and the publishing worker. Prints the URL and the demo sign-ins; Ctrl-C stops both.
+DEMO_DB ?= hashtags-demo.sqlite3
+DEMO_PASSWORD ?= Cafeterra-Demo-2026
+HOST ?= 127.0.0.1
+PORT ?= 8000
 run: $(STAMP)
-	$(BIN)/hashtags demo-review
+	@export HASHTAGS_DATABASE_URL='sqlite:///$(DEMO_DB)'; \
+	$(BIN)/hashtags demo --if-absent --password '$(DEMO_PASSWORD)' || exit $$?; \
+	$(BIN)/hashtags worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	echo; echo "HASHTAGS: http://$(HOST):$(PORT)/  (API: /api/v1, docs: /docs)"; \
+	echo "Demo password for everyone: $(DEMO_PASSWORD) (if $(DEMO_DB) was made by make run)"; \
+	echo "Ctrl-C stops the service and the worker."; echo; \
+	$(BIN)/hashtags serve --host $(HOST) --port $(PORT)
 
 ## Lint, type-check and run the whole test suite.
 test: $(STAMP)

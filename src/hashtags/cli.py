@@ -357,6 +357,11 @@ from hashtags.models.cli import register as _register_models  # noqa: E402
 
 _register_models(app)
 
+# --- the service (serve, worker, db, audit, demo) -------------------------------------------
+from hashtags.platform_cli import register as _register_platform  # noqa: E402
+
+_register_platform(app)
+
 
 def main() -> None:
     app()

@@ -23,6 +23,11 @@ ROUTERS = (
     "hashtags.people.api:router",
     "hashtags.review.api:router",
     "hashtags.audit.api:router",
+    "hashtags.accounts.api:router",
+    "hashtags.posts.api:router",
+    "hashtags.approvals.api:router",
+    "hashtags.crisis.api:router",
+    "hashtags.publishing.api:router",
 )
 """Each domain's router, included in this order. A new domain adds one line here."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from sqlalchemy.orm import Session
 
 from hashtags.errors import Forbidden, Unauthorized
@@ -39,6 +39,8 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 DbSession = Annotated[Session, Depends(get_db)]
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="A numeric id.")]
+"""A row id in a URL: bounded, so a huge number is a 422 and never reaches the database."""
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

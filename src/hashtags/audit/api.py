@@ -47,7 +47,7 @@ def events(
     who: Annotated[str | None, Query(alias="actor")] = None,
     target_type: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    before_seq: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> list[EventOut]:
     """Newest first; page with ``before_seq``."""
     query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)

@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
-from hashtags.api.deps import SESSION_COOKIE, CurrentActor, DbSession, SettingsDep, require
+from hashtags.api.deps import (
+    SESSION_COOKIE,
+    CurrentActor,
+    DbSession,
+    IdPath,
+    SettingsDep,
+    require,
+)
 from hashtags.audit.service import record
 from hashtags.errors import DomainError, InvalidInput, Unauthorized
 from hashtags.people import service
@@ -116,7 +123,7 @@ def create_user(
 
 @router.patch("/users/{user_id}", tags=["people"])
 def update_user(
-    user_id: int,
+    user_id: IdPath,
     body: UserPatch,
     db: DbSession,
     actor: Annotated[Actor, require(Permission.PEOPLE_MANAGE)],
@@ -165,6 +172,6 @@ def create_token(
 
 @router.delete("/tokens/{token_id}", tags=["tokens"])
 def revoke_token(
-    token_id: int, db: DbSession, actor: Annotated[Actor, require(Permission.TOKENS_MANAGE)]
+    token_id: IdPath, db: DbSession, actor: Annotated[Actor, require(Permission.TOKENS_MANAGE)]
 ) -> TokenOut:
     return TokenOut.model_validate(service.revoke_token(db, actor=actor, token_id=token_id))

@@ -17,7 +17,7 @@ def _config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
+def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config = _config()
         config.attributes["connection"] = connection

@@ -1,0 +1,1 @@
+"""Approvals: the chain of people who must say yes before a post goes out."""

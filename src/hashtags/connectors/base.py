@@ -1,0 +1,58 @@
+"""What a connector can do, one protocol per capability, and how it reports failure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple, Protocol
+
+
+class Published(NamedTuple):
+    """Where a text was published: the network's id for it and its public address."""
+
+    external_id: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A post on the network that mentions or answers the account."""
+
+    external_id: str
+    author: str
+    text: str
+    url: str | None
+    created_at: datetime | None
+    in_reply_to: str | None = None
+
+
+class ConnectorError(Exception):
+    """The network refused or could not be reached.
+
+    ``permanent`` failures (bad credentials, a 4xx answer) will fail the same way on retry;
+    the others (timeouts, 5xx, rate limits) are worth retrying later. The message names the
+    network and the status, never the text being published.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Publisher(Protocol):
+    """Publishes texts on one account.
+
+    ``idempotency_key`` is stable across retries of the same publication: a connector passes
+    it to the network (or derives the record key from it) so that a retry after a publish
+    whose outcome was lost returns the first post instead of creating a second one.
+    """
+
+    def publish(self, text: str, *, idempotency_key: str) -> Published: ...
+
+    def delete(self, external_id: str) -> None: ...
+
+
+class MentionSource(Protocol):
+    """Reads the posts that mention one account, newer than the cursor ``since``."""
+
+    def read_mentions(self, since: str | None) -> list[Mention]: ...

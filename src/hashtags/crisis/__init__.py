@@ -1,0 +1,1 @@
+"""Crisis freeze: one action pauses scheduled publishing, everywhere or on one account."""

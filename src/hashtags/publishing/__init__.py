@@ -1,0 +1,1 @@
+"""Publishing: a transactional outbox of jobs, processed by the worker through connectors."""

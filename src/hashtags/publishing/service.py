@@ -1,0 +1,556 @@
+"""Publishing through a transactional outbox.
+
+``enqueue_post`` writes one job per target in the transaction that schedules the post, so an
+approved post is never lost: either the schedule and its jobs commit together, or neither
+does. The worker claims due jobs (``claim_jobs``), publishes each through its account's
+connector with the job's idempotency key, and records the outcome (``process_job``). A job
+whose worker died is reclaimed once its lease runs out; the idempotency key makes the second
+attempt return the first post instead of publishing again.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from hashtags.accounts.models import SocialAccount
+from hashtags.audit.service import record
+from hashtags.connectors.base import ConnectorError, Published, Publisher
+from hashtags.errors import Conflict, NotFound
+from hashtags.people.service import Actor
+from hashtags.posts.models import Post, PostStatus, PostTarget, TargetStatus
+from hashtags.publishing.models import Job, JobKind, JobStatus
+from hashtags.storage.db import transaction, utcnow
+
+log = logging.getLogger(__name__)
+
+WORKER_ACTOR = "worker"
+FREEZE_REASON = "crisis freeze: publishing on this account is paused"
+
+_RNG = random.Random()
+
+PublisherFor = Callable[[SocialAccount], Publisher]
+"""Builds the connector for an account (``hashtags.connectors.registry.publisher_for``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff with jitter; a job fails for good after ``max_attempts``."""
+
+    max_attempts: int = 8
+    base_seconds: float = 30.0
+    max_seconds: float = 3600.0
+
+    def delay(self, attempts: int, rng: random.Random | None = None) -> float:
+        """Seconds before attempt ``attempts + 1``: half the exponential step, plus a random
+        share of the other half, so that workers retrying together spread out."""
+        step = min(self.max_seconds, self.base_seconds * 2.0 ** max(attempts - 1, 0))
+        return step / 2 + (rng or _RNG).uniform(0, step / 2)
+
+
+class Outcome(StrEnum):
+    PUBLISHED = "published"
+    RETRY = "retry"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    FROZEN = "frozen"
+    LOST = "lost"
+    """Another worker holds the job now (this one's lease ran out)."""
+
+
+def _actor_name(actor: Actor | str) -> str:
+    return actor.email if isinstance(actor, Actor) else actor
+
+
+def publish_key(*, post: Post, target: PostTarget) -> str:
+    """Stable for one target at one version of the post; the post's creation time keeps keys
+    from a reset database apart from those of the old one (the network remembers them)."""
+    created = int(post.created_at.timestamp() * 1_000_000)
+    return f"hashtags-{post.id}-{target.id}-v{post.version}-{created}"
+
+
+def enqueue_post(session: Session, *, post_id: int, actor: Actor | str) -> list[Job]:
+    """Queue one publish job per target of the post, due at ``scheduled_at`` or now.
+
+    Call it in the transaction that schedules the post. Calling it again for the same version
+    does not add jobs: it moves queued ones to the new time and requeues failed ones.
+    """
+    post = session.get(Post, post_id)
+    if post is None:
+        raise NotFound(f"post {post_id} does not exist")
+    if not post.targets:
+        raise Conflict(f"post {post_id} has no target accounts to publish to")
+    due = post.scheduled_at or utcnow()
+    jobs: list[Job] = []
+    for target in post.targets:
+        if target.status in (TargetStatus.PUBLISHED, TargetStatus.DELETED):
+            continue
+        key = publish_key(post=post, target=target)
+        job = session.execute(select(Job).where(Job.idempotency_key == key)).scalar_one_or_none()
+        if job is None:
+            job = Job(
+                kind=JobKind.PUBLISH.value,
+                payload={
+                    "post_id": post.id,
+                    "target_id": target.id,
+                    "account_id": target.account_id,
+                    "version": post.version,
+                },
+                idempotency_key=key,
+                status=JobStatus.QUEUED.value,
+                attempts=0,
+                next_attempt_at=due,
+            )
+            session.add(job)
+        elif job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+            _requeue(job, due)
+        elif job.status == JobStatus.QUEUED:
+            job.next_attempt_at = due
+        target.status = TargetStatus.QUEUED.value
+        target.error = None
+        session.flush()
+        record(
+            session,
+            actor=_actor_name(actor),
+            action="publish.queue",
+            target_type="post_target",
+            target_id=target.id,
+            after={
+                "post_id": post.id,
+                "account_id": target.account_id,
+                "job_id": job.id,
+                "due": due.isoformat(),
+            },
+        )
+        jobs.append(job)
+    return jobs
+
+
+def _requeue(job: Job, due: datetime) -> None:
+    job.status = JobStatus.QUEUED.value
+    job.attempts = 0
+    job.next_attempt_at = due
+    job.last_error = None
+    job.locked_by = None
+    job.locked_at = None
+    job.finished_at = None
+
+
+def claim_jobs(
+    session: Session,
+    *,
+    worker_id: str,
+    limit: int,
+    lease_seconds: float,
+    now: datetime | None = None,
+) -> list[int]:
+    """Mark up to ``limit`` due jobs as running for ``worker_id``; their ids, oldest first.
+
+    Due means queued and past ``next_attempt_at``, or running under a lease older than
+    ``lease_seconds`` (its worker died). On PostgreSQL the candidates are locked with
+    ``FOR UPDATE SKIP LOCKED``, so concurrent workers take disjoint jobs; on SQLite the
+    single ``UPDATE`` takes the database's write lock, which serialises claimers. Commit
+    right after.
+    """
+    now = now or utcnow()
+    stale = now - timedelta(seconds=lease_seconds)
+    due = (
+        select(Job.id)
+        .where(
+            or_(
+                and_(Job.status == JobStatus.QUEUED.value, Job.next_attempt_at <= now),
+                and_(Job.status == JobStatus.RUNNING.value, Job.locked_at < stale),
+            )
+        )
+        .order_by(Job.next_attempt_at, Job.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte("due")
+    )
+    claimed = session.execute(
+        update(Job)
+        .where(Job.id.in_(select(due.c.id)))
+        .values(
+            status=JobStatus.RUNNING.value,
+            locked_by=worker_id,
+            locked_at=now,
+            attempts=Job.attempts + 1,
+            updated_at=now,
+        )
+        .returning(Job.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(claimed.scalars())
+
+
+def release_jobs(session: Session, *, worker_id: str, job_ids: list[int]) -> None:
+    """Give back claimed jobs that were not started (the worker is stopping)."""
+    if not job_ids:
+        return
+    session.execute(
+        update(Job)
+        .where(
+            Job.id.in_(job_ids),
+            Job.locked_by == worker_id,
+            Job.status == JobStatus.RUNNING.value,
+        )
+        .values(
+            status=JobStatus.QUEUED.value,
+            locked_by=None,
+            locked_at=None,
+            attempts=Job.attempts - 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def is_frozen(session: Session, *, account: SocialAccount) -> bool:
+    """The crisis freeze, from ``hashtags.crisis`` when it is installed; the account's own
+    ``frozen`` flag otherwise."""
+    try:
+        from hashtags.crisis import service as crisis
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("hashtags.crisis", "hashtags.crisis.service"):
+            raise
+        return bool(account.frozen)
+    return bool(crisis.is_frozen(session, account_id=account.id))
+
+
+@dataclass(slots=True)
+class _Prepared:
+    text: str
+    key: str
+    publisher: Publisher
+
+
+def process_job(
+    sessions: sessionmaker[Session],
+    *,
+    job_id: int,
+    worker_id: str,
+    publisher_for: PublisherFor,
+    retry: RetryPolicy | None = None,
+    freeze_recheck_seconds: float = 60.0,
+    rng: random.Random | None = None,
+) -> Outcome:
+    """Run one claimed job: check it still applies, publish outside any transaction, record.
+
+    No transaction is open while the network is called: a slow network holds no lock, and
+    the sandbox (which lives in our database) commits on its own, as a remote network would.
+    """
+    retry = retry or RetryPolicy()
+    with transaction(sessions) as session:
+        prepared = _prepare(
+            session,
+            job_id=job_id,
+            worker_id=worker_id,
+            publisher_for=publisher_for,
+            freeze_recheck_seconds=freeze_recheck_seconds,
+        )
+    if isinstance(prepared, Outcome):
+        return prepared
+    result: Published | ConnectorError
+    try:
+        result = prepared.publisher.publish(prepared.text, idempotency_key=prepared.key)
+    except ConnectorError as exc:
+        result = exc
+    except Exception as exc:  # a connector bug or an unforeseen network failure: retry later
+        result = ConnectorError(f"unexpected {type(exc).__name__} in the connector")
+    with transaction(sessions) as session:
+        return _record(
+            session, job_id=job_id, worker_id=worker_id, result=result, retry=retry, rng=rng
+        )
+
+
+def _owned(session: Session, *, job_id: int, worker_id: str) -> Job | None:
+    """The job, locked for this transaction, if ``worker_id`` still holds it.
+
+    The lock is taken by writing first: on PostgreSQL the UPDATE locks the row; on SQLite
+    it takes the write lock before anything is read, so the transaction cannot fail later
+    on upgrading a stale read snapshot (SQLITE_BUSY_SNAPSHOT) when other workers wrote.
+    """
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    job = session.execute(
+        select(Job).where(Job.id == job_id).execution_options(populate_existing=True)
+    ).scalar_one()
+    if job.status != JobStatus.RUNNING or job.locked_by != worker_id:
+        return None
+    return job
+
+
+def _prepare(
+    session: Session,
+    *,
+    job_id: int,
+    worker_id: str,
+    publisher_for: PublisherFor,
+    freeze_recheck_seconds: float,
+) -> _Prepared | Outcome:
+    job = _owned(session, job_id=job_id, worker_id=worker_id)
+    if job is None:
+        return Outcome.LOST
+    if job.kind != JobKind.PUBLISH:
+        _fail(session, job, None, f"unknown job kind {job.kind!r}")
+        return Outcome.FAILED
+    payload: dict[str, Any] = job.payload
+    target = session.get(PostTarget, payload.get("target_id"))
+    if target is None:
+        _finish(session, job, JobStatus.CANCELLED, "the post or its target was deleted")
+        return Outcome.CANCELLED
+    post = target.post
+    if target.status == TargetStatus.PUBLISHED:
+        _finish(session, job, JobStatus.DONE, None)
+        return Outcome.PUBLISHED
+    if (
+        post.version != payload.get("version")
+        or post.status != PostStatus.SCHEDULED
+        or target.status != TargetStatus.QUEUED
+    ):
+        # Edited, unscheduled or withdrawn since: scheduling it again queues it again.
+        reason = (
+            f"post {post.id} is now {post.status} at version {post.version} (target "
+            f"{target.status}); this job was for scheduled version {payload.get('version')}"
+        )
+        _finish(session, job, JobStatus.CANCELLED, reason)
+        if target.status == TargetStatus.QUEUED and post.status != PostStatus.SCHEDULED:
+            target.status = TargetStatus.PENDING.value
+        return Outcome.CANCELLED
+    account = session.get(SocialAccount, target.account_id)
+    if account is None:  # pragma: no cover - the foreign key prevents it
+        _fail(session, job, target, "the target account no longer exists")
+        return Outcome.FAILED
+    if is_frozen(session, account=account):
+        first_time = job.last_error != FREEZE_REASON
+        job.status = JobStatus.QUEUED.value
+        job.attempts -= 1  # waiting out a freeze is not a failed attempt
+        job.next_attempt_at = utcnow() + timedelta(seconds=freeze_recheck_seconds)
+        job.last_error = FREEZE_REASON
+        job.locked_by = job.locked_at = None
+        if first_time:
+            record(
+                session,
+                actor=WORKER_ACTOR,
+                action="publish.defer",
+                target_type="post_target",
+                target_id=target.id,
+                after={"job_id": job.id, "account_id": account.id},
+                reason=FREEZE_REASON,
+            )
+        return Outcome.FROZEN
+    try:
+        publisher = publisher_for(account)
+    except ConnectorError as exc:
+        if exc.permanent:
+            _fail(session, job, target, str(exc))
+            return Outcome.FAILED
+        raise
+    return _Prepared(text=post.text, key=job.idempotency_key, publisher=publisher)
+
+
+def _finish(session: Session, job: Job, status: JobStatus, error: str | None) -> None:
+    job.status = status.value
+    job.last_error = error
+    job.locked_by = job.locked_at = None
+    job.finished_at = utcnow()
+    if status == JobStatus.CANCELLED:
+        record(
+            session,
+            actor=WORKER_ACTOR,
+            action="publish.cancel",
+            target_type="job",
+            target_id=job.id,
+            reason=error,
+        )
+
+
+def _fail(session: Session, job: Job, target: PostTarget | None, error: str) -> None:
+    job.status = JobStatus.FAILED.value
+    job.last_error = error
+    job.locked_by = job.locked_at = None
+    job.finished_at = utcnow()
+    log.warning("job %s failed for good after %s attempts: %s", job.id, job.attempts, error)
+    if target is None:
+        record(
+            session,
+            actor=WORKER_ACTOR,
+            action="publish.fail",
+            target_type="job",
+            target_id=job.id,
+            reason=error,
+        )
+        return
+    target.status = TargetStatus.FAILED.value
+    target.error = error
+    record(
+        session,
+        actor=WORKER_ACTOR,
+        action="publish.fail",
+        target_type="post_target",
+        target_id=target.id,
+        after={"post_id": target.post_id, "account_id": target.account_id, "job_id": job.id},
+        reason=error,
+    )
+    _settle(session, target.post)
+
+
+def _record(
+    session: Session,
+    *,
+    job_id: int,
+    worker_id: str,
+    result: Published | ConnectorError,
+    retry: RetryPolicy,
+    rng: random.Random | None,
+) -> Outcome:
+    job = _owned(session, job_id=job_id, worker_id=worker_id)
+    if job is None:
+        # Our lease ran out and another worker took the job; it publishes with the same key,
+        # so the network returns this post to it, and it records the outcome.
+        log.warning("job %s: lease lost while publishing; another worker finishes it", job_id)
+        return Outcome.LOST
+    target = session.get(PostTarget, job.payload["target_id"])
+    if target is None:
+        _finish(session, job, JobStatus.CANCELLED, "the post or its target was deleted")
+        return Outcome.CANCELLED
+    if isinstance(result, ConnectorError):
+        message = str(result)
+        if result.permanent or job.attempts >= retry.max_attempts:
+            if not result.permanent:
+                message = f"gave up after {job.attempts} attempts: {message}"
+            _fail(session, job, target, message)
+            return Outcome.FAILED
+        wait = retry.delay(job.attempts, rng)
+        job.status = JobStatus.QUEUED.value
+        job.next_attempt_at = utcnow() + timedelta(seconds=wait)
+        job.last_error = message
+        job.locked_by = job.locked_at = None
+        target.error = f"{message} (attempt {job.attempts} of {retry.max_attempts}; retrying)"
+        log.info(
+            "job %s: attempt %s failed, retry in %.0fs: %s", job.id, job.attempts, wait, message
+        )
+        record(
+            session,
+            actor=WORKER_ACTOR,
+            action="publish.retry",
+            target_type="post_target",
+            target_id=target.id,
+            after={
+                "job_id": job.id,
+                "attempt": job.attempts,
+                "next_attempt_at": job.next_attempt_at.isoformat(),
+            },
+            reason=message,
+        )
+        return Outcome.RETRY
+    _finish(session, job, JobStatus.DONE, None)
+    if target.status != TargetStatus.PUBLISHED:
+        target.status = TargetStatus.PUBLISHED.value
+        target.external_id = result.external_id
+        target.external_url = result.url
+        target.published_at = utcnow()
+        target.error = None
+        record(
+            session,
+            actor=WORKER_ACTOR,
+            action="publish.done",
+            target_type="post_target",
+            target_id=target.id,
+            after={
+                "post_id": target.post_id,
+                "account_id": target.account_id,
+                "external_id": result.external_id,
+                "url": result.url,
+                "job_id": job.id,
+                "attempt": job.attempts,
+            },
+        )
+        _settle(session, target.post)
+    return Outcome.PUBLISHED
+
+
+def _settle(session: Session, post: Post) -> None:
+    """Once every target is done: published (then archived) if all went out, else failed."""
+    statuses = {target.status for target in post.targets}
+    done = {TargetStatus.PUBLISHED.value, TargetStatus.DELETED.value}
+    if statuses <= done:
+        _set_status(session, post, PostStatus.PUBLISHED, "post.publish")
+        _set_status(session, post, PostStatus.ARCHIVED, "post.archive")
+    elif statuses <= done | {TargetStatus.FAILED.value}:
+        _set_status(session, post, PostStatus.FAILED, "post.fail")
+
+
+def _set_status(session: Session, post: Post, status: PostStatus, action: str) -> None:
+    if post.status == status:
+        return
+    before = post.status
+    post.status = status.value
+    after: dict[str, Any] = {"status": status.value, "version": post.version}
+    if status == PostStatus.ARCHIVED:
+        after["targets"] = [
+            {
+                "account_id": t.account_id,
+                "status": t.status,
+                "external_id": t.external_id,
+                "url": t.external_url,
+                "published_at": t.published_at.isoformat() if t.published_at else None,
+            }
+            for t in post.targets
+        ]
+    record(
+        session,
+        actor=WORKER_ACTOR,
+        action=action,
+        target_type="post",
+        target_id=post.id,
+        before={"status": before},
+        after=after,
+    )
+
+
+def list_jobs(session: Session, *, status: JobStatus | None = None, limit: int = 100) -> list[Job]:
+    """Jobs, newest first; ``status=failed`` lists what needs a person's attention."""
+    query = select(Job).order_by(Job.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(Job.status == status.value)
+    return list(session.execute(query).scalars())
+
+
+def retry_job(session: Session, *, actor: Actor | str, job_id: int) -> Job:
+    """Queue a failed job again, now (after fixing credentials, say). Its idempotency key is
+    unchanged, so if the first attempt did go out, the network returns that post."""
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"job {job_id} does not exist")
+    if job.status != JobStatus.FAILED:
+        raise Conflict(f"job {job_id} is {job.status}; only failed jobs can be retried")
+    before = {"status": job.status, "last_error": job.last_error}
+    _requeue(job, utcnow())
+    target = session.get(PostTarget, job.payload.get("target_id"))
+    if target is not None:
+        target.status = TargetStatus.QUEUED.value
+        target.error = None
+        if target.post.status == PostStatus.FAILED:
+            target.post.status = PostStatus.SCHEDULED.value
+    record(
+        session,
+        actor=_actor_name(actor),
+        action="publish.requeue",
+        target_type="job",
+        target_id=job.id,
+        before=before,
+        after={"status": job.status},
+    )
+    return job

@@ -1,0 +1,3 @@
+from tests.posts.helpers import world
+
+__all__ = ["world"]
