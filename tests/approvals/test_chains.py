@@ -14,7 +14,6 @@ from hashtags.approvals.service import ApprovalStep
 from hashtags.audit.service import verify
 from hashtags.errors import Conflict, Forbidden, InvalidInput
 from hashtags.people.permissions import Role
-from hashtags.policy.schema import Approvals, Policy
 from hashtags.posts import service as posts
 from hashtags.posts.models import Post, PostStatus
 from hashtags.review.engine import Engine
@@ -152,22 +151,23 @@ def test_regulated_industries_always_need_compliance_then_pr(
 
 
 def test_a_policy_chain_replaces_the_default(world: World) -> None:
-    class ApprovalsWithChain(Approvals):
-        chain: list[ApprovalStep]
+    from hashtags.policy import PolicyError, parse_policy
 
-    policy: Policy = world.engine.policy.model_copy(
-        update={
-            "approvals": ApprovalsWithChain(
-                chain=[ApprovalStep(mode="all", roles=["compliance", "crisis_response"])]
-            )
-        }
+    text = (
+        "organization: {name: X}\n"
+        "approvals:\n"
+        "  chain:\n"
+        "    - {mode: all, roles: [compliance, crisis_response]}\n"
+        "    - {people: [Lucia.Ortega@cafeterra.es]}\n"
     )
+    policy = parse_policy(text)
     assert approvals.chain_for(policy) == [
-        ApprovalStep(mode="all", roles=["compliance", "crisis_response"])
+        ApprovalStep(mode="all", roles=["compliance", "crisis_response"]),
+        ApprovalStep(mode="any", people=["Lucia.Ortega@cafeterra.es"]),
     ]
     assert approvals.chain_for(world.engine.policy) == list(approvals.DEFAULT_CHAIN)
-    with pytest.raises(ValueError, match="needs 'roles' or 'people'"):
-        ApprovalStep(mode="any")
+    with pytest.raises(PolicyError, match=r"policy.yaml:4: approvals.chain.0.*needs 'roles'"):
+        parse_policy(text.replace("{mode: all, roles: [compliance, crisis_response]}", "{}"))
 
 
 def test_request_changes_and_reject_need_a_comment(world: World) -> None:

@@ -22,9 +22,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,46 +33,13 @@ from hashtags.audit.service import record
 from hashtags.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hashtags.people.permissions import Permission
 from hashtags.people.service import Actor
-from hashtags.policy.schema import Policy
-from hashtags.policy.schema import Role as PolicyRole
+from hashtags.policy.schema import ApprovalStep, Policy
 from hashtags.posts.models import Post, PostStatus
 from hashtags.storage.db import utcnow
 
 SYSTEM_ACTOR = "system"
 """The audit log's actor for what the worker does on its own (escalation, expiry)."""
 MAX_COMMENT_CHARS = 5_000
-
-
-class ApprovalStep(BaseModel):
-    """One step of a chain, as a policy would write it::
-
-    approvals:
-      chain:
-        - {mode: all, roles: [compliance, pr]}
-        - {mode: any, people: [lucia.ortega@cafeterra.es]}
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    mode: Literal["any", "all"] = "any"
-    roles: list[PolicyRole] = Field(default_factory=list)
-    people: list[str] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _someone(self) -> ApprovalStep:
-        if not self.roles and not self.people:
-            raise ValueError("an approval step needs 'roles' or 'people'")
-        for person in self.people:
-            if "@" not in person:
-                raise ValueError(f"{person!r} is not an e-mail address")
-        return self
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "roles": list(self.roles),
-            "people": [p.strip().lower() for p in self.people],
-        }
 
 
 DEFAULT_CHAIN = (ApprovalStep(mode="any", roles=["compliance", "pr"]),)
@@ -101,14 +67,10 @@ def approval_required(policy: Policy, *, verdict: str, accounts: Sequence[Social
 def chain_for(policy: Policy) -> list[ApprovalStep]:
     """The steps a post goes through when it needs approval.
 
-    A policy chooses its own with ``approvals.chain`` (a list of :class:`ApprovalStep`), once
-    the policy schema has that key; until then, and when it is empty, the defaults apply.
+    A policy chooses its own with ``approvals.chain``; when it is empty, the defaults apply.
     """
-    configured: Any = getattr(policy.approvals, "chain", None)
-    if configured:
-        return [
-            s if isinstance(s, ApprovalStep) else ApprovalStep.model_validate(s) for s in configured
-        ]
+    if policy.approvals.chain:
+        return list(policy.approvals.chain)
     return list(REGULATED_CHAIN if is_regulated(policy) else DEFAULT_CHAIN)
 
 

@@ -7,7 +7,7 @@ defaults, and the built-in rule packs apply unless the policy turns them off.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -180,9 +180,42 @@ class ConflictRole(StrictModel):
     """What this role takes care of, in the policy document: free text per language."""
 
 
+class ApprovalStep(StrictModel):
+    """One step of a chain, as a policy would write it::
+
+    approvals:
+      chain:
+        - {mode: all, roles: [compliance, pr]}
+        - {mode: any, people: [lucia.ortega@cafeterra.es]}
+    """
+
+    mode: Literal["any", "all"] = "any"
+    roles: list[Role] = Field(default_factory=list)
+    people: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _someone(self) -> ApprovalStep:
+        if not self.roles and not self.people:
+            raise ValueError("an approval step needs 'roles' or 'people'")
+        for person in self.people:
+            if "@" not in person:
+                raise ValueError(f"{person!r} is not an e-mail address")
+        return self
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "roles": list(self.roles),
+            "people": [p.strip().lower() for p in self.people],
+        }
+
+
 class Approvals(StrictModel):
     expire_after_hours: int = Field(default=24, ge=1, le=24 * 30)
     escalate_to: Role = "compliance"
+    chain: list[ApprovalStep] = Field(default_factory=list)
+    """The steps a post needing approval goes through; empty: one step, any of compliance or
+    PR (compliance then PR in regulated industries)."""
 
 
 class Security(StrictModel):
