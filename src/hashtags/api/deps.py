@@ -6,11 +6,14 @@ reads it back from every route (``route_permission``), so no endpoint escapes th
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from hashtags.errors import Forbidden, Unauthorized
 from hashtags.people.permissions import Permission
@@ -44,31 +47,89 @@ IdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="A numeric id."
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def current_actor(
+TOKEN_CACHE_SECONDS = 5.0
+"""How long a worker process trusts a verified API token without asking the database again.
+
+Authenticating against the database costs more than a whole review, so machines calling
+``/review`` at a high rate would otherwise be limited by it. A token revoked through this
+process is dropped from its cache at once; other processes notice within this many seconds."""
+
+
+class TokenCache:
+    """Verified API tokens of one process: SHA-256 of the token -> (actor, expiry)."""
+
+    def __init__(self, ttl: float = TOKEN_CACHE_SECONDS) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[Actor, float]] = {}
+
+    def get(self, raw: str) -> Actor | None:
+        entry = self._entries.get(_sha256(raw))
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, raw: str, actor: Actor) -> None:
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[_sha256(raw)] = (actor, time.monotonic() + self.ttl)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def token_cache(request: Request) -> TokenCache:
+    cache: TokenCache | None = getattr(request.app.state, "token_cache", None)
+    if cache is None:
+        cache = request.app.state.token_cache = TokenCache()
+    return cache
+
+
+async def current_actor(
     request: Request,
-    db: DbSession,
     authorization: Annotated[str | None, Header()] = None,
     x_csrf_token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None,
 ) -> Actor:
     """The caller, from ``Authorization: Bearer <token>`` or the session cookie.
 
-    Cookie-authenticated requests that change something must send the session's CSRF token
-    in the ``X-CSRF-Token`` header (or a ``csrf_token`` form field, checked by the web app).
+    Authentication runs in its own short transaction, not the request's: a request never
+    holds the database while it waits for the rest of its work. Cookie-authenticated requests
+    that change something must send the session's CSRF token in the ``X-CSRF-Token`` header.
     """
+    factory = request.app.state.sessionmaker
     if authorization:
         scheme, _, raw = authorization.partition(" ")
+        raw = raw.strip()
         if scheme.lower() != "bearer" or not raw:
             raise Unauthorized("Authorization must be 'Bearer <token>'")
-        return token_actor(db, raw=raw.strip())
+        cache = token_cache(request)
+        actor = cache.get(raw)
+        if actor is None:
+            actor = await run_in_threadpool(_token_lookup, factory, raw)
+            cache.put(raw, actor)
+        return actor
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise Unauthorized("sign in first, or send an API token")
-    actor, _ = session_actor(db, token=cookie)
+    actor = await run_in_threadpool(_session_lookup, factory, cookie)
     if request.method not in SAFE_METHODS:
         sent = x_csrf_token or request.scope.get("hashtags.form_csrf")
         if not sent or sent != actor.csrf_token:
             raise Forbidden("missing or wrong CSRF token (X-CSRF-Token header)")
     return actor
+
+
+def _token_lookup(factory: sessionmaker[Session], raw: str) -> Actor:
+    with factory() as session, session.begin():
+        return token_actor(session, raw=raw)
+
+
+def _session_lookup(factory: sessionmaker[Session], cookie: str) -> Actor:
+    with factory() as session, session.begin():
+        return session_actor(session, token=cookie)[0]
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
@@ -77,7 +138,7 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 def require(permission: Permission) -> Any:
     """A dependency that lets the request through only if the actor holds ``permission``."""
 
-    def check(actor: CurrentActor) -> Actor:
+    async def check(actor: CurrentActor) -> Actor:
         if not actor.can(permission):
             raise Forbidden(f"your role ({actor.role.value}) may not {permission.value}")
         return actor

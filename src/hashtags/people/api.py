@@ -14,6 +14,7 @@ from hashtags.api.deps import (
     IdPath,
     SettingsDep,
     require,
+    token_cache,
 )
 from hashtags.audit.service import record
 from hashtags.errors import DomainError, InvalidInput, Unauthorized
@@ -172,6 +173,11 @@ def create_token(
 
 @router.delete("/tokens/{token_id}", tags=["tokens"])
 def revoke_token(
-    token_id: IdPath, db: DbSession, actor: Annotated[Actor, require(Permission.TOKENS_MANAGE)]
+    request: Request,
+    token_id: IdPath,
+    db: DbSession,
+    actor: Annotated[Actor, require(Permission.TOKENS_MANAGE)],
 ) -> TokenOut:
-    return TokenOut.model_validate(service.revoke_token(db, actor=actor, token_id=token_id))
+    revoked = service.revoke_token(db, actor=actor, token_id=token_id)
+    token_cache(request).clear()  # this process stops trusting it now; others within seconds
+    return TokenOut.model_validate(revoked)

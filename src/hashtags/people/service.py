@@ -294,7 +294,11 @@ def token_actor(session: Session, *, raw: str) -> Actor:
     user = session.get(User, token.user_id)
     if user is None or not user.active:
         raise Unauthorized("the token's owner is disabled")
-    token.last_used_at = utcnow()
+    now = utcnow()
+    # A write per call would make every API request a write transaction: once a minute is
+    # precise enough to see which tokens are in use.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
     scopes = frozenset(Permission(s) for s in token.scopes)
     return Actor(user.id, user.email, Role(user.role), "token", scopes)
 

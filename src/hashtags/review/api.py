@@ -39,7 +39,7 @@ def policy_engine(request: Request) -> Engine:
 
 
 @router.post("/review")
-def review_text(
+async def review_text(
     body: ReviewIn, request: Request, actor: Annotated[Actor, require(Permission.REVIEW_TEXT)]
 ) -> dict[str, Any]:
     """Review a text against the policy: verdict, findings with spans, messages and fixes."""

@@ -65,9 +65,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            # IMMEDIATE: take the write lock up front, so that a transaction that reads then
-            # writes waits (busy timeout) instead of failing with "database is locked".
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Deferred: a reading request must not take SQLite's single write lock (with
+            # IMMEDIATE, concurrent API requests queued behind one another until the busy
+            # timeout). Services that read then write do their first write early.
+            connection.exec_driver_sql("BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
