@@ -34,6 +34,9 @@ from importlib import resources
 from pathlib import Path
 
 HOST = "127.0.0.1"
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit): ")
+IDLE_SECONDS = 3.0
+"""Idle connections older than this are not reused: uvicorn closes them after 5 s."""
 CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.IGNORECASE)
 
 
@@ -138,6 +141,10 @@ class Result:
     first_due: float = 0.0
     last_done: float = 0.0
     connections: int = 0
+    wall: float = 0.0
+    """Seconds from the first due time to the end of the phase (answers or time-out)."""
+    client_cpu: float = 0.0
+    server_cpu: float = 0.0
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -152,15 +159,18 @@ class Client:
             f"POST /api/v1/review HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
             f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
         ).encode()
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
         self.opened = 0
         self.max_connections = max_connections
         self.slots = asyncio.Semaphore(max_connections)
 
     async def review(self, body: bytes) -> int:
         async with self.slots:
+            now = time.monotonic()
+            while self.idle and now - self.idle[-1][2] > IDLE_SECONDS:
+                self.idle.pop()[1].close()  # the server may be closing it right now
             if self.idle:
-                reader, writer = self.idle.pop()
+                reader, writer, _ = self.idle.pop()
             else:
                 reader, writer = await asyncio.open_connection(HOST, self.port)
                 self.opened += 1
@@ -172,11 +182,11 @@ class Client:
             except BaseException:
                 writer.close()
                 raise
-            self.idle.append((reader, writer))
+            self.idle.append((reader, writer, time.monotonic()))
             return int(head[9:12])
 
     def close(self) -> None:
-        for _, writer in self.idle:
+        for _, writer, _ in self.idle:
             writer.close()
         self.idle.clear()
 
@@ -186,6 +196,7 @@ async def _drive(
 ) -> Result:
     """Send ``rate * seconds`` requests at fixed due times; wait at most ``timeout`` more."""
     result = Result(rate=rate)
+    opened_before = client.opened
     total = int(rate * seconds)
     loop = asyncio.get_running_loop()
     start = loop.time() + 0.05
@@ -216,11 +227,28 @@ async def _drive(
         await asyncio.sleep(max(0.0, start + sent / rate - loop.time()))
     result.sent = sent
     _, pending = await asyncio.wait(tasks, timeout=timeout) if tasks else (set(), set())
+    result.wall = loop.time() - start
     for task in pending:
         task.cancel()
         result.error("timeout")
-    result.connections = client.opened
+    result.connections = client.opened - opened_before
     return result
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its children (Linux /proc; 0 elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+        for one in pids:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return total
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -230,9 +258,9 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def _report(result: Result) -> dict[str, float | int | str]:
+def _report(result: Result) -> dict[str, object]:
     completed = len(result.latencies)
-    elapsed = max(result.last_done - result.first_due, 1e-9)
+    elapsed = max(result.last_done - result.first_due, 1e-9) if completed else float("inf")
     return {
         "target req/s": result.rate,
         "sent": result.sent,
@@ -245,27 +273,37 @@ def _report(result: Result) -> dict[str, float | int | str]:
         "errors": sum(result.errors.values()),
         "error kinds": ", ".join(f"{k}: {v}" for k, v in result.errors.items()) or "-",
         "connections": result.connections,
+        "load CPU %": round(100 * result.client_cpu / max(result.wall, 1e-9)),
+        "server CPU %": round(100 * result.server_cpu / max(result.wall, 1e-9)),
     }
 
 
-async def _run(args: argparse.Namespace, port: int, token: str) -> list[dict[str, object]]:
+async def _run(
+    args: argparse.Namespace, port: int, token: str, server_pid: int
+) -> list[dict[str, object]]:
     bodies = _bodies()
     rows: list[dict[str, object]] = []
     client = Client(port, token, args.connections)
     # Warm-up: every worker compiles the policy engine on its first review.
     await _drive(client, bodies, rate=200, seconds=2.0, timeout=30)
+    client.close()  # idle keep-alive connections expire on the server between phases
     for rate in args.rates:
+        cpu, server_cpu = time.process_time(), _tree_cpu_seconds(server_pid)
         result = await _drive(client, bodies, rate, args.seconds, timeout=args.seconds + 20)
+        result.client_cpu = time.process_time() - cpu
+        result.server_cpu = _tree_cpu_seconds(server_pid) - server_cpu
         row = _report(result)
         rows.append(row)
         print(
             f"{rate:>6} req/s target: achieved {row['achieved req/s']:>5} req/s, "
             f"p50 {row['p50 ms']} ms, p99 {row['p99 ms']} ms, max {row['max ms']} ms, "
-            f"errors {row['errors']} ({row['error kinds']}), {row['connections']} connections",
+            f"errors {row['errors']} ({row['error kinds']}), "
+            f"{row['connections']} connections opened; "
+            f"CPU: server {row['server CPU %']}%, load {row['load CPU %']}%",
             flush=True,
         )
+        client.close()
         await asyncio.sleep(args.pause)
-    client.close()
     return rows
 
 
@@ -307,20 +345,20 @@ def main() -> None:
                 f"{os.cpu_count()} CPUs; {args.seconds:g} s per rate; open-loop load",
                 flush=True,
             )
-            rows = asyncio.run(_run(args, port, token))
+            rows = asyncio.run(_run(args, port, token, server.pid))
         finally:
             server.terminate()
             try:
                 server.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 server.kill()
-            problems = [
-                line
-                for line in log.read_text("utf-8", "replace").splitlines()
-                if "ERROR" in line or "Traceback" in line
-            ]
-            if problems:
-                print(f"server log: {len(problems)} error lines, first: {problems[0]}")
+            # The exceptions behind "Exception in ASGI application", counted by message.
+            problems: dict[str, int] = {}
+            for line in log.read_text("utf-8", "replace").splitlines():
+                if EXCEPTION_LINE.match(line):
+                    problems[line[:200]] = problems.get(line[:200], 0) + 1
+            for line, times in problems.items():
+                print(f"server log: {times} x {line}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
 

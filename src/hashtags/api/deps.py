@@ -7,18 +7,22 @@ reads it back from every route (``route_permission``), so no endpoint escapes th
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from hashtags.errors import Forbidden, Unauthorized
 from hashtags.people.permissions import Permission
-from hashtags.people.service import Actor, session_actor, token_actor
+from hashtags.people.service import Actor, session_actor, token_actor, touch_token
 from hashtags.settings import Settings
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "hashtags_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -124,7 +128,14 @@ async def current_actor(
 
 def _token_lookup(factory: sessionmaker[Session], raw: str) -> Actor:
     with factory() as session, session.begin():
-        return token_actor(session, raw=raw)
+        actor = token_actor(session, raw=raw)
+    try:
+        with factory() as session, session.begin():
+            touch_token(session, raw=raw)
+    except OperationalError:
+        # Best effort: a busy SQLite write lock must not fail the request it describes.
+        log.info("could not record the use of an API token (database busy)")
+    return actor
 
 
 def _session_lookup(factory: sessionmaker[Session], cookie: str) -> Actor:

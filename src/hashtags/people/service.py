@@ -11,7 +11,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hashtags.audit.service import record
@@ -285,6 +285,20 @@ def create_token(
     return raw, token
 
 
+def touch_token(session: Session, *, raw: str) -> None:
+    """Record that a token was used, at most once a minute (a write per call would make every
+    API request a write transaction). Callers run it in its own short transaction."""
+    now = utcnow()
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.token_hash == _sha256(raw))
+        .where(
+            (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < now - timedelta(minutes=1))
+        )
+        .values(last_used_at=now)
+    )
+
+
 def token_actor(session: Session, *, raw: str) -> Actor:
     token = session.execute(
         select(ApiToken).where(ApiToken.token_hash == _sha256(raw))
@@ -294,11 +308,6 @@ def token_actor(session: Session, *, raw: str) -> Actor:
     user = session.get(User, token.user_id)
     if user is None or not user.active:
         raise Unauthorized("the token's owner is disabled")
-    now = utcnow()
-    # A write per call would make every API request a write transaction: once a minute is
-    # precise enough to see which tokens are in use.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
     scopes = frozenset(Permission(s) for s in token.scopes)
     return Actor(user.id, user.email, Role(user.role), "token", scopes)
 
