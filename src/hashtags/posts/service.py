@@ -213,6 +213,34 @@ def _review(
         raise InvalidInput(f"text: {exc}") from None
 
 
+def _targets_and_review(
+    session: Session,
+    engine: Engine,
+    *,
+    actor: Actor,
+    text: str,
+    reply_to: str | None,
+    lang: str | None,
+    ids: Sequence[int],
+) -> tuple[list[SocialAccount], Review]:
+    """The accounts a post goes to (checked against who may speak there), its review, and
+    the refusal of a complaint reply by someone who may not answer complaints."""
+    accounts = _targets(session, engine.policy, actor=actor, account_ids=ids)
+    review = _review(
+        engine, actor=actor, text=text, reply_to=reply_to, lang=lang, accounts=accounts
+    )
+    _check_complaint_reply(
+        engine,
+        actor=actor,
+        text=text,
+        reply_to=reply_to,
+        lang=lang,
+        accounts=accounts,
+        review=review,
+    )
+    return accounts, review
+
+
 def _check_complaint_reply(
     engine: Engine,
     *,
@@ -327,18 +355,8 @@ def create_post(
     if not actor.can(Permission.POSTS_WRITE):
         raise Forbidden(f"your role ({actor.role.value}) may not write posts")
     reply_to = reply_to or None
-    accounts = _targets(session, engine.policy, actor=actor, account_ids=account_ids)
-    review = _review(
-        engine, actor=actor, text=text, reply_to=reply_to, lang=lang, accounts=accounts
-    )
-    _check_complaint_reply(
-        engine,
-        actor=actor,
-        text=text,
-        reply_to=reply_to,
-        lang=lang,
-        accounts=accounts,
-        review=review,
+    accounts, review = _targets_and_review(
+        session, engine, actor=actor, text=text, reply_to=reply_to, lang=lang, ids=account_ids
     )
     post = Post(
         author_id=actor.user_id,
@@ -402,18 +420,8 @@ def update_post(
     new_ids = list(account_ids) if account_ids is not None else current_ids
     if (new_text, new_reply, new_ids) == (post.text, post.reply_to, current_ids) and lang is None:
         return post
-    accounts = _targets(session, engine.policy, actor=actor, account_ids=new_ids)
-    review = _review(
-        engine, actor=actor, text=new_text, reply_to=new_reply, lang=lang, accounts=accounts
-    )
-    _check_complaint_reply(
-        engine,
-        actor=actor,
-        text=new_text,
-        reply_to=new_reply,
-        lang=lang,
-        accounts=accounts,
-        review=review,
+    accounts, review = _targets_and_review(
+        session, engine, actor=actor, text=new_text, reply_to=new_reply, lang=lang, ids=new_ids
     )
     before = _snapshot(post)
     approvals.supersede(
