@@ -147,6 +147,28 @@ def effective_verdict(post: Post) -> str:
 # --- checks --------------------------------------------------------------------------------
 
 
+def _audit(
+    session: Session,
+    actor: Actor,
+    post: Post,
+    action: str,
+    *,
+    before: dict[str, Any] | None,
+    reason: str | None = None,
+) -> None:
+    """Record ``action`` on ``post`` with its state before and after (the text as a hash)."""
+    record(
+        session,
+        actor=actor.email,
+        action=action,
+        target_type="post",
+        target_id=post.id,
+        before=before,
+        after=_snapshot(post),
+        reason=reason,
+    )
+
+
 def _targets(
     session: Session, policy: Policy, *, actor: Actor, account_ids: Sequence[int]
 ) -> list[SocialAccount]:
@@ -371,14 +393,7 @@ def create_post(
     ]
     session.add(post)
     session.flush()
-    record(
-        session,
-        actor=actor.email,
-        action="post.create",
-        target_type="post",
-        target_id=post.id,
-        after=_snapshot(post),
-    )
+    _audit(session, actor, post, "post.create", before=None)
     return post
 
 
@@ -435,15 +450,7 @@ def update_post(
     _set_targets(post, accounts)
     post.status = PostStatus.DRAFT.value
     session.flush()
-    record(
-        session,
-        actor=actor.email,
-        action="post.edit",
-        target_type="post",
-        target_id=post.id,
-        before=before,
-        after=_snapshot(post),
-    )
+    _audit(session, actor, post, "post.edit", before=before)
     if status in RESUBMIT_AFTER_EDIT and effective_verdict(post) != "block":
         _route(session, post=post, policy=engine.policy, accounts=accounts, actor=actor, now=now)
     return post
@@ -512,26 +519,16 @@ def _route(
     before = _snapshot(post)
     if approvals.approval_required(policy, verdict=effective_verdict(post), accounts=accounts):
         post.status = PostStatus.IN_REVIEW.value
-        record(
-            session,
-            actor=actor.email,
-            action="post.submit",
-            target_type="post",
-            target_id=post.id,
-            before=before,
-            after=_snapshot(post),
-        )
+        _audit(session, actor, post, "post.submit", before=before)
         approvals.open_chain(session, post=post, policy=policy, actor=actor.email, now=now)
         return
     post.status = PostStatus.APPROVED.value
-    record(
+    _audit(
         session,
-        actor=actor.email,
-        action="post.submit",
-        target_type="post",
-        target_id=post.id,
+        actor,
+        post,
+        "post.submit",
         before=before,
-        after=_snapshot(post),
         reason="no approval needed: the verdict and the accounts' policy ask for none",
     )
     after_approval(session, post=post, actor=actor)
@@ -548,15 +545,7 @@ def _schedule(session: Session, *, post: Post, actor: Actor, at: datetime) -> No
     post.scheduled_at = at
     post.status = PostStatus.SCHEDULED.value
     session.flush()
-    record(
-        session,
-        actor=actor.email,
-        action="post.schedule",
-        target_type="post",
-        target_id=post.id,
-        before=before,
-        after=_snapshot(post),
-    )
+    _audit(session, actor, post, "post.schedule", before=before)
     _enqueue(session, post.id, actor)
 
 
@@ -617,15 +606,7 @@ def unschedule_post(session: Session, *, actor: Actor, post_id: int) -> Post:
         if target.status == TargetStatus.QUEUED.value:
             target.status = TargetStatus.PENDING.value
     session.flush()
-    record(
-        session,
-        actor=actor.email,
-        action="post.unschedule",
-        target_type="post",
-        target_id=post.id,
-        before=before,
-        after=_snapshot(post),
-    )
+    _audit(session, actor, post, "post.unschedule", before=before)
     return post
 
 
@@ -650,16 +631,7 @@ def override_block(session: Session, *, actor: Actor, post_id: int, reason: str)
     before = _snapshot(post)
     post.override_reason = reason
     session.flush()
-    record(
-        session,
-        actor=actor.email,
-        action="post.override",
-        target_type="post",
-        target_id=post.id,
-        before=before,
-        after=_snapshot(post),
-        reason=reason,
-    )
+    _audit(session, actor, post, "post.override", before=before, reason=reason)
     return post
 
 
@@ -676,13 +648,5 @@ def archive_post(session: Session, *, actor: Actor, post_id: int) -> Post:
     approvals.supersede(session, post=post, actor=actor.email, reason="post archived")
     post.status = PostStatus.ARCHIVED.value
     session.flush()
-    record(
-        session,
-        actor=actor.email,
-        action="post.archive",
-        target_type="post",
-        target_id=post.id,
-        before=before,
-        after=_snapshot(post),
-    )
+    _audit(session, actor, post, "post.archive", before=before)
     return post
