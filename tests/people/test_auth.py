@@ -131,3 +131,9 @@ def test_review_endpoint_with_models(client: TestClient, people: dict[Role, Pers
     body = response.json()
     assert body["signals"]["offensive"] is True
     assert "toxicity.classifier" in {f["rule"] for f in body["findings"]}
+
+
+def test_home_leads_to_the_api_documentation(client: TestClient) -> None:
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 307 and response.headers["location"] == "/docs"
+    assert client.get("/docs").status_code == 200

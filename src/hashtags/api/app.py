@@ -7,7 +7,7 @@ from importlib import import_module
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -72,6 +72,12 @@ def create_app(
         # Never a stack trace (or a post's text) to the caller; the log names the route.
         log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
         return JSONResponse({"detail": "internal error; it has been logged"}, 500)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        # The web app (a later issue) will live here; until then the address that `make run`
+        # prints opens the API's interactive documentation instead of a 404.
+        return RedirectResponse("/docs")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
