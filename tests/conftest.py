@@ -24,4 +24,4 @@ def check(engine: Engine):  # type: ignore[no-untyped-def]
     return run
 
 
-pytest_plugins = ["tests.support.db", "tests.support.api"]
+pytest_plugins = ["tests.support.db", "tests.support.api", "tests.support.web"]

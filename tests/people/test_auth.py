@@ -133,7 +133,7 @@ def test_review_endpoint_with_models(client: TestClient, people: dict[Role, Pers
     assert "toxicity.classifier" in {f["rule"] for f in body["findings"]}
 
 
-def test_home_leads_to_the_api_documentation(client: TestClient) -> None:
+def test_home_is_the_web_app_and_the_api_is_documented(client: TestClient) -> None:
     response = client.get("/", follow_redirects=False)
-    assert response.status_code == 307 and response.headers["location"] == "/docs"
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=/"
     assert client.get("/docs").status_code == 200

@@ -7,7 +7,7 @@ from importlib import import_module
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,6 +15,7 @@ from hashtags import __version__
 from hashtags.errors import DomainError
 from hashtags.settings import Settings
 from hashtags.storage.db import make_engine, make_sessionmaker
+from hashtags.web.app import error_page, is_page, mount_web
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,9 @@ def create_app(
         app.include_router(getattr(import_module(module_name), attr), prefix=API_PREFIX)
 
     @app.exception_handler(DomainError)
-    async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain_error(request: Request, exc: DomainError) -> Response:
+        if is_page(request):
+            return error_page(request, exc)
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
@@ -68,16 +71,14 @@ def create_app(
         return JSONResponse({"detail": "; ".join(problems) or "invalid request"}, 422)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         # Never a stack trace (or a post's text) to the caller; the log names the route.
         log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        if is_page(request):
+            return error_page(request, exc)
         return JSONResponse({"detail": "internal error; it has been logged"}, 500)
 
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        # The web app (a later issue) will live here; until then the address that `make run`
-        # prints opens the API's interactive documentation instead of a 404.
-        return RedirectResponse("/docs")
+    mount_web(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -241,6 +241,11 @@ def complete_second_factor(
     web_session.second_factor_done = True
 
 
+def totp_uri(user: User, settings: Settings) -> str:
+    """The provisioning URI of the secret set up (enabled or not), for showing it again."""
+    return _totp(user, settings).provisioning_uri(name=user.email, issuer_name="HASHTAGS")
+
+
 def totp_now(user: User, settings: Settings) -> str:
     """The current code (for the demo and tests: people use their authenticator app)."""
     return _totp(user, settings).now()

@@ -1,0 +1,71 @@
+"""Mounts the web app on the service: static files, Plotly's script, every page module."""
+
+from __future__ import annotations
+
+import logging
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from hashtags.errors import DomainError, Unauthorized
+from hashtags.web.deps import Redirect, render
+
+log = logging.getLogger(__name__)
+
+STATIC_PREFIX = "/static"
+
+
+def plotly_script() -> Path:
+    """Plotly's JavaScript, as carried by the ``plotly`` Python package (never a CDN)."""
+    import plotly
+
+    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not path.is_file():  # pragma: no cover - a broken plotly install
+        raise RuntimeError(f"plotly.min.js is missing from the plotly package ({path})")
+    return path
+
+
+def mount_web(app: FastAPI) -> None:
+    from hashtags.web.pages import discover
+
+    static = files("hashtags.web").joinpath("static")
+    app.mount(STATIC_PREFIX, StaticFiles(directory=str(static)), name="static")
+
+    @app.get(STATIC_PREFIX + "/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        return FileResponse(
+            plotly_script(),
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    for module in discover():
+        app.include_router(module.router, include_in_schema=False)
+
+    @app.exception_handler(Redirect)
+    async def _redirect(request: Request, exc: Redirect) -> RedirectResponse:
+        return RedirectResponse(exc.location, status_code=303)
+
+
+def is_page(request: Request) -> bool:
+    """Requests for pages get HTML errors; the API (and anything else) keeps JSON."""
+    path = request.url.path
+    return not (path.startswith("/api/") or path.startswith(STATIC_PREFIX))
+
+
+def error_page(request: Request, exc: Exception) -> Response:
+    """A domain error or an unexpected failure on a page, as a page in the visitor's language."""
+    if isinstance(exc, Unauthorized):
+        return RedirectResponse("/login", status_code=303)
+    status = exc.status if isinstance(exc, DomainError) else 500
+    message = str(exc) if isinstance(exc, DomainError) else None
+    try:
+        return render(
+            request, "error.html", {"status": status, "message": message}, status_code=status
+        )
+    except Exception:  # the error page itself failed: plain text, still no stack trace
+        log.exception("the error page could not be rendered")
+        return HTMLResponse("Error", status_code=status)
