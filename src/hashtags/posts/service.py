@@ -235,6 +235,23 @@ def _review(
         raise InvalidInput(f"text: {exc}") from None
 
 
+def author_for(policy: Policy, actor: Actor) -> str:
+    """Who the engine is told the author is (see ``_author``): for previews of a draft."""
+    return _author(policy, actor)
+
+
+def preview_review(
+    engine: Engine,
+    *,
+    actor: Actor,
+    text: str,
+    accounts: Sequence[SocialAccount],
+    reply_to: str | None = None,
+) -> Review:
+    """The review a post with this text and these accounts would get, without storing it."""
+    return _review(engine, actor=actor, text=text, reply_to=reply_to, lang=None, accounts=accounts)
+
+
 def _targets_and_review(
     session: Session,
     engine: Engine,
