@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean install
+.PHONY: run test lint bench clean install screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,13 +34,13 @@ run: $(STAMP)
 
 ## Lint, type-check and run the whole test suite.
 test: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy
 
 ## Throughput and accuracy figures (see docs/benchmarks.md).
@@ -48,6 +48,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/review_bench.py
 	$(BIN)/python bench/pii_bench.py
 	$(BIN)/python bench/lexicon_bench.py
+
+## README screenshots of the web app, from the demo workspace (needs /usr/bin/chromium).
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
