@@ -120,6 +120,42 @@ def _wait_until_up(port: int, server: subprocess.Popen[bytes], timeout: float = 
     raise SystemExit(f"the server did not answer on {HOST}:{port} within {timeout:.0f} s")
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _cpu_seconds(pid: int) -> float:
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def _wait_until_workers_idle(server_pid: int, workers: int, timeout: float = 120.0) -> None:
+    """Wait until every worker process has started and gone idle: each one builds and warms
+    up its app before it accepts connections (``hashtags.api.server``), and the first one to
+    answer ``/healthz`` says nothing of the others. Load sent while one still warms up would
+    measure fewer workers than asked for. (Linux /proc; elsewhere this returns at once.)"""
+    if not Path(f"/proc/{server_pid}").exists():
+        return
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while time.monotonic() < deadline:
+        pids = _children(server_pid) if workers > 1 else [server_pid]
+        before = {pid: _cpu_seconds(pid) for pid in pids}
+        time.sleep(0.5)
+        busy = [pid for pid in pids if _cpu_seconds(pid) - before[pid] > 0.05]
+        quiet = quiet + 1 if len(pids) >= workers and not busy else 0
+        if quiet >= 2:
+            return
+    raise SystemExit(f"the server's workers did not settle within {timeout:.0f} s")
+
+
 def _bodies() -> list[bytes]:
     """The demo posts (every verdict, Spanish and English), as request bodies."""
     lines = (resources.files("hashtags.demo") / "posts.jsonl").read_text("utf-8").splitlines()
@@ -237,18 +273,7 @@ async def _drive(
 
 def _tree_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of ``pid`` and its children (Linux /proc; 0 elsewhere)."""
-    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    total = 0.0
-    pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-        for one in pids:
-            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    except (OSError, ValueError, IndexError):
-        return 0.0
-    return total
+    return sum(_cpu_seconds(one) for one in [pid, *_children(pid)])
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -339,6 +364,7 @@ def main() -> None:
         server = _start_server(url, port, args.workers, log)
         try:
             _wait_until_up(port, server)
+            _wait_until_workers_idle(server.pid, args.workers)
             print(
                 f"server: hashtags serve --workers {args.workers} on {HOST}:{port}, "
                 f"{'SQLite' if url.startswith('sqlite') else 'PostgreSQL'}; "

@@ -120,7 +120,9 @@ def serve(
         f"  ·  {workers} worker{'s' if workers > 1 else ''}"
     )
     uvicorn.run(
-        "hashtags.api.app:create_app",
+        # Each worker process builds the app and warms it up (engine, gc.freeze) before
+        # it accepts connections: see hashtags.api.server.
+        "hashtags.api.server:create_served_app",
         factory=True,
         host=host,
         port=port,
@@ -253,12 +255,18 @@ def demo(
                 "use an empty database (or --if-absent to accept it as it is)"
             )
         try:
-            workspace = create_demo_workspace(session, password=chosen, policy=demo_policy())
+            workspace = create_demo_workspace(
+                session, password=chosen, policy=demo_policy(), settings=settings
+            )
         except DomainError as exc:
             raise _fail(f"--password: {exc}" if "password" in str(exc) else str(exc)) from None
     out.print(f"[green]✓[/] demo workspace created in {escape(_shown_url(settings.database_url))}")
     out.print(
         "  posts: " + ", ".join(f"{count} {status}" for status, count in workspace.posts.items())
+    )
+    out.print(
+        f"  {workspace.pending_approvals} approval requests waiting in the approvers' queues; "
+        f"{workspace.published} publications on the sandbox network"
     )
     out.print(f"  finding categories: {', '.join(workspace.categories)}")
     out.print(f"  accounts (sandbox): {', '.join(workspace.accounts)}")

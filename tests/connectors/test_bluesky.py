@@ -70,3 +70,68 @@ def test_delete_removes_the_record(fake_bluesky: FakeBluesky) -> None:
     connector.delete(published.external_id)
     connector.delete(published.external_id)
     assert fake_bluesky.posts() == []
+
+
+def test_mentions_replies_and_quotes_are_read_oldest_first_and_nothing_else(
+    fake_bluesky: FakeBluesky,
+) -> None:
+    ours = _connector(fake_bluesky).publish("Abrimos a las 8 ☕", idempotency_key="k")
+    fake_bluesky.notify(author="ana.bsky.social", text="@brand.bsky.test ¿abrís el domingo?")
+    fake_bluesky.notify(author="tom.bsky.social", text="👍", reason="like")
+    fake_bluesky.notify(author="tom.bsky.social", text="", reason="follow")
+    reply = fake_bluesky.notify(
+        author="luis.bsky.social", text="¡Por fin!", reason="reply", reply_to=ours.external_id
+    )
+    fake_bluesky.notify(author="eva.bsky.social", text="Mirad esto", reason="quote")
+
+    mentions = _connector(fake_bluesky).read_mentions(None)
+
+    assert [(m.author, m.text) for m in mentions] == [
+        ("ana.bsky.social", "@brand.bsky.test ¿abrís el domingo?"),
+        ("luis.bsky.social", "¡Por fin!"),
+        ("eva.bsky.social", "Mirad esto"),
+    ]
+    answer = mentions[1]
+    rkey = reply["uri"].rsplit("/", 1)[-1]
+    assert answer.external_id == reply["uri"]
+    assert answer.url == f"https://bsky.app/profile/luis.bsky.social/post/{rkey}"
+    assert answer.in_reply_to == ours.external_id and mentions[0].in_reply_to is None
+    assert answer.created_at is not None and answer.created_at.tzinfo is not None
+    assert answer.next_since == reply["indexedAt"]
+    (query,) = fake_bluesky.notification_reads
+    assert sorted(query["reasons"]) == ["mention", "quote", "reply"] and query["limit"] == ["50"]
+
+
+def test_reading_from_a_cursor_returns_only_what_came_after_it_across_pages(
+    fake_bluesky: FakeBluesky,
+) -> None:
+    connector = _connector(fake_bluesky)
+    fake_bluesky.notify(author="ana.bsky.social", text="primera")
+    (first,) = connector.read_mentions(None)
+    assert connector.read_mentions(first.next_since) == []
+    for n in range(120):  # more than two pages of 50
+        fake_bluesky.notify(author="ana.bsky.social", text=f"mención {n}")
+    fake_bluesky.notification_reads.clear()
+
+    newer = connector.read_mentions(first.next_since)
+
+    assert [m.text for m in newer] == [f"mención {n}" for n in range(120)]
+    assert len(fake_bluesky.notification_reads) == 3
+    assert "cursor" not in fake_bluesky.notification_reads[0]
+    assert all("cursor" in q for q in fake_bluesky.notification_reads[1:])
+    assert connector.read_mentions(newer[-1].next_since) == []
+    # Without a cursor, only the newest page: what a first read of a busy account sees.
+    assert len(connector.read_mentions(None)) == 50
+
+
+def test_reading_mentions_fails_like_publishing(fake_bluesky: FakeBluesky) -> None:
+    with pytest.raises(ConnectorError, match="app password was refused") as refused:
+        _connector(fake_bluesky, password="wrong").read_mentions(None)
+    assert refused.value.permanent
+    fake_bluesky.fail_notifications = [503]
+    with pytest.raises(ConnectorError, match="503 while reading mentions") as busy:
+        _connector(fake_bluesky).read_mentions(None)
+    assert not busy.value.permanent
+    with pytest.raises(ConnectorError, match="not a notification time") as bad:
+        _connector(fake_bluesky).read_mentions("yesterday")
+    assert bad.value.permanent

@@ -10,7 +10,7 @@ from hashtags.connectors.base import ConnectorError
 from hashtags.connectors.credentials import get_credentials, set_credentials
 from hashtags.connectors.models import SandboxPost
 from hashtags.connectors.registry import publisher_for
-from hashtags.connectors.sandbox import SandboxConnector
+from hashtags.connectors.sandbox import MAX_CHARS, SandboxConnector
 from hashtags.settings import Settings
 from tests.publishing.helpers import SETTINGS, account
 
@@ -62,3 +62,34 @@ def test_the_sandbox_publishes_once_per_key_deletes_and_reports_mentions(
     assert deleted is not None and deleted.deleted_at is not None
     with pytest.raises(ConnectorError, match="no post"):
         ours.delete(question.external_id)  # not ours
+
+
+def test_the_sandbox_reads_mentions_of_handles_written_with_an_at_sign(
+    db: Session, factory: sessionmaker[Session]
+) -> None:
+    """Accounts are registered as ``@name``: a mention is written ``@name`` too, once."""
+    brand = account(db, handle="@cafeterra.es")
+    customer = account(db, handle="@ana.garcia")
+    db.commit()
+    ours = SandboxConnector(sessions=factory, account_id=brand.id, handle=brand.handle)
+    theirs = SandboxConnector(sessions=factory, account_id=customer.id, handle=customer.handle)
+    published = ours.publish("Abrimos a las 8", idempotency_key="at-1")
+    assert published.url == f"sandbox://cafeterra.es/{published.external_id}"
+    question = theirs.publish("@cafeterra.es ¿y los domingos?", idempotency_key="at-2")
+    (mention,) = ours.read_mentions(None)
+    assert (mention.external_id, mention.author) == (question.external_id, "@ana.garcia")
+    assert mention.next_since == question.external_id
+    assert ours.read_mentions(mention.next_since) == []
+
+
+def test_the_sandbox_refuses_texts_over_its_length_limit_for_good(
+    db: Session, factory: sessionmaker[Session]
+) -> None:
+    brand = account(db)
+    db.commit()
+    ours = SandboxConnector(sessions=factory, account_id=brand.id, handle=brand.handle)
+    ours.publish("x" * MAX_CHARS, idempotency_key="long-1")
+    with pytest.raises(ConnectorError, match=f"501 characters, more than the {MAX_CHARS}") as e:
+        ours.publish("x" * (MAX_CHARS + 1), idempotency_key="long-2")
+    assert e.value.permanent
+    assert db.scalar(select(SandboxPost.id).where(SandboxPost.idempotency_key == "long-2")) is None

@@ -7,7 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hashtags.models.features import Featurizer, code_points, hashed_features, normalize_joined
+from hashtags.models.features import (
+    Featurizer,
+    WordVectors,
+    code_points,
+    hashed_features,
+    normalize_joined,
+    token_hashes,
+    token_strings,
+)
 
 BITS = 16
 
@@ -68,3 +76,41 @@ def test_any_unicode_never_raises_and_rows_stay_in_range(texts: list[str]) -> No
     if len(row):
         assert row.min() >= 0 and row.max() < len(texts)
         assert bucket.min() >= 0 and bucket.max() < 2**BITS
+
+
+def test_token_strings_hash_back_to_the_same_tokens() -> None:
+    texts = ["¡Qué servicio tan MALO!! 😡 @pepe https://x.co/a", "", "hola,mundo 2019"]
+    row, hashes = token_hashes(texts)
+    tokens = token_strings(texts)
+    assert tokens[0][:5] == ["¡", "que", "servicio", "tan", "malo"]
+    assert "😡" in tokens[0] and "user" in tokens[0] and "http" in tokens[0]
+    assert tokens[1] == []
+    for i, words in enumerate(tokens):
+        _, again = token_hashes([" ".join(words)])
+        assert again.tolist() == hashes[row == i].tolist()
+
+
+def _table(words: dict[str, list[float]]) -> WordVectors:
+    hashes = np.asarray([token_hashes([w])[1][0] for w in words], dtype=np.uint64)
+    order = np.argsort(hashes)
+    vectors = np.asarray(list(words.values()), dtype=np.float32)[order]
+    return WordVectors(
+        hashes[order], (vectors * 100).astype(np.int8), np.full(len(words), 0.01, np.float32)
+    )
+
+
+def test_word_vectors_sum_known_tokens_and_normalise() -> None:
+    table = _table({"cafe": [1.0, 0.0], "bueno": [0.0, 1.0], "malo": [0.0, -1.0]})
+    out = table.transform(["Café bueno", "café MALO malo", "nada que ver", ""])
+    assert out.shape == (4, 2)
+    assert np.allclose(out[0], [np.sqrt(0.5), np.sqrt(0.5)], atol=1e-3)
+    assert np.allclose(out[1], np.asarray([1.0, -2.0]) / np.sqrt(5.0), atol=1e-3)
+    assert not out[2].any() and not out[3].any()
+
+
+def test_word_vectors_are_batch_independent() -> None:
+    table = _table({"cafe": [1.0, 0.5], "bueno": [0.2, 1.0]})
+    texts = ["café", "bueno bueno café", "x"]
+    together = table.transform(texts)
+    for i, text in enumerate(texts):
+        assert np.allclose(table.transform([text])[0], together[i])

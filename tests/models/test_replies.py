@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -166,3 +167,64 @@ def test_cli_bad_library_exits_4(tmp_path: Path) -> None:
     source.write_text('{"id": 1, "text": "hola"}\n', encoding="utf-8")
     result = CliRunner().invoke(app, ["replies", "suggest", "--library", str(bad), str(source)])
     assert result.exit_code == 4
+
+
+def test_one_reply_library_still_says_none_for_unrelated_messages() -> None:
+    from hashtags.models.replies import ReplyLibrary, ReplyTemplate
+
+    library = ReplyLibrary(
+        replies=[
+            ReplyTemplate(
+                id="opening-hours",
+                intent="opening_hours",
+                examples={
+                    "es": ["¿A qué hora abrís?", "¿Cuál es vuestro horario?", "¿Abrís hoy?"],
+                    "en": ["What time do you open?", "What are your opening hours?"],
+                },
+                text={"es": "De 8:00 a 20:00.", "en": "8am to 8pm."},
+            )
+        ]
+    )
+    matcher = ReplyMatcher(library)
+    hours, unrelated = matcher.suggest(["¿a qué hora abrís mañana?", "Mi gato duerme todo el día"])
+    assert [s.reply for s in hours] == ["opening-hours"]
+    assert unrelated == []
+
+
+def test_examples_in_one_language_help_messages_in_another() -> None:
+    # English examples only: the word vectors carry "reembolso" close to "refund".
+    from hashtags.models.replies import ReplyLibrary, ReplyTemplate
+
+    def reply(id_: str, examples: list[str]) -> ReplyTemplate:
+        return ReplyTemplate(id=id_, intent=id_, examples={"en": examples}, text={"en": id_})
+
+    library = ReplyLibrary(
+        languages=["en"],
+        replies=[
+            reply("refund", ["I want a refund", "Give me my money back", "Refund my purchase"]),
+            reply("hours", ["When do you open?", "What are your opening hours?"]),
+            reply("order", ["Where is my order?", "My package has not arrived"]),
+        ],
+    )
+    conf = ReplyMatcher(library).confidence(["Quiero un reembolso de mi compra"])
+    assert conf[0].argmax() == 0
+
+
+def test_confidences_are_probabilities_and_none_takes_the_rest(matcher: ReplyMatcher) -> None:
+    p = matcher.probabilities(["¿Dónde está mi pedido?", "asdf qwerty", ""])
+    assert p.shape == (3, len(matcher.library.replies) + 1)
+    assert np.allclose(p.sum(axis=1), 1.0, atol=1e-5)
+    assert p[0].argmax() == 0  # order-status
+    assert p[1].argmax() == len(matcher.library.replies)  # none of these
+    assert matcher.confidence([]).shape == (0, len(matcher.library.replies))
+
+
+def test_replies_card_reports_calibration_and_limits() -> None:
+    from hashtags.models import store
+
+    card = store.model_card(store.REPLIES_CARD)
+    assert card["calibration"]["min_score"] > 0
+    for setting in card["calibration_queries"].values():
+        assert 0.5 < setting["in_scope_accuracy"] <= 1.0
+        assert setting["out_of_scope_recall"] >= 0.6
+    assert card["known_limits"]

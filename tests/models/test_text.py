@@ -48,15 +48,8 @@ def test_insults_are_offensive(text: str, lang: str) -> None:
     ("text", "lang"),
     [
         ("Gracias por la información, mañana abrimos a las nueve.", "es"),
-        pytest.param(
-            "Nuestro nuevo café de Colombia ya está en todas las tiendas.",
-            "es",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known limit (model card): the HatEval-es head reacts to nationality "
-                "words such as 'Colombia', learnt from anti-immigrant tweets",
-            ),
-        ),
+        # text-v1's Spanish hate head flagged this one (nationality word); text-v2 does not.
+        ("Nuestro nuevo café de Colombia ya está en todas las tiendas.", "es"),
         ("Nuestro nuevo café de Etiopía ya está en todas las tiendas.", "es"),
         ("Thanks for the info, we open at nine tomorrow.", "en"),
         ("Our new Colombian coffee is now available in every store.", "en"),
@@ -129,3 +122,21 @@ def test_toxicity_is_roughly_calibrated_on_training_like_text() -> None:
     rude = text_signals(["puta mierda de empresa, sois escoria", "fuck you, you stupid asshole"])
     assert np.mean([s.toxicity for s in plain]) < 0.35
     assert min(s.toxicity for s in rude) > max(s.toxicity for s in plain)
+
+
+def test_word_vectors_are_shipped_and_the_fast_path_matches_the_mean_vector() -> None:
+    clf = text_classifier()
+    assert clf.vectors.dims >= 64 and len(clf.vectors.hashes) > 50_000
+    texts = ["Eres un idiota", "Thanks, great service! 😍", "", "wqxzpt vbnkqq"]
+    _, tokens = clf.featurizer.transform_with_tokens(texts)
+    weights = np.random.default_rng(0).normal(size=(clf.vectors.dims, 3)).astype(np.float32)
+    slow = clf.vectors.embed(len(texts), tokens, pooling="mean") @ weights
+    fast = clf.vectors.mean_scores(len(texts), tokens, clf.vectors.project(weights))
+    assert np.allclose(slow, fast, atol=1e-4)
+    assert not fast[2].any() and not fast[3].any()
+
+
+def test_similar_words_across_languages_have_similar_vectors() -> None:
+    vectors = text_classifier().vectors
+    idiota, idiot, gracias = vectors.transform(["idiota", "idiot", "gracias"])
+    assert float(idiota @ idiot) > float(idiota @ gracias)

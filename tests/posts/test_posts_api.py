@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hashtags.audit.service import verify
 from hashtags.people.permissions import Role
+from hashtags.publishing.worker import WorkerOptions, run_worker
+from hashtags.settings import Settings
 from tests.posts.helpers import ALLOW, APOLOGY, BLOCK, COMPLAINT, REVIEW
 from tests.support.api import Person
 
@@ -166,3 +168,83 @@ def test_crisis_freeze_through_the_api(client: TestClient, people: dict[Role, Pe
         headers=people[Role.ADMIN].headers,
     ).json()
     assert len(events) == 2
+
+
+def _publish_now(client: TestClient, person: Person, post_id: int) -> None:
+    """Submit (no approval needed), publish now, and run the outbox once on the sandbox."""
+    submitted = client.post(f"{API}/posts/{post_id}/submit", headers=person.headers)
+    assert submitted.json()["status"] == "approved", submitted.text
+    scheduled = client.post(f"{API}/posts/{post_id}/schedule", headers=person.headers)
+    assert scheduled.status_code == 200, scheduled.text
+    _run_outbox(client)
+
+
+def test_a_published_post_is_taken_down_through_the_api(
+    client: TestClient, people: dict[Role, Person], factory: sessionmaker[Session]
+) -> None:
+    brand = _brand(client, people)
+    author = people[Role.SOCIAL_ENGAGEMENT]
+    post = _post(client, author, brand, ALLOW).json()
+    url = f"{API}/posts/{post['id']}/unpublish"
+    early = client.post(url, headers=author.headers)
+    assert early.status_code == 409 and "nothing to take down" in early.json()["detail"]
+    _publish_now(client, author, post["id"])
+    detail = client.get(f"{API}/posts/{post['id']}", headers=author.headers).json()
+    assert [t["status"] for t in detail["targets"]] == ["published"]
+
+    # Ordinary employees do not even see brand posts; customer service publishes on this
+    # account, so it may take the post down, as the author and the crisis team may.
+    assert client.post(url, headers=people[Role.EMPLOYEE].headers).status_code == 404
+    bad = client.post(url, json={"account_ids": [987654]}, headers=author.headers)
+    assert bad.status_code == 422 and "account_ids" in bad.json()["detail"]
+    taken = client.post(url, json={"reason": "Wrong opening hours"}, headers=author.headers)
+    assert taken.status_code == 202, taken.text
+    (job,) = taken.json()
+    assert (job["kind"], job["status"], job["post_id"]) == ("delete", "queued", post["id"])
+    again = client.post(url, headers=people[Role.CRISIS_RESPONSE].headers)
+    assert again.status_code == 202 and [j["id"] for j in again.json()] == [job["id"]]
+
+    _run_outbox(client)
+    detail = client.get(f"{API}/posts/{post['id']}", headers=author.headers).json()
+    assert [t["status"] for t in detail["targets"]] == ["deleted"]
+    jobs = client.get(f"{API}/publishing/jobs", headers=author.headers).json()
+    assert {(j["kind"], j["status"]) for j in jobs} == {("publish", "done"), ("delete", "done")}
+    events = client.get(
+        f"{API}/audit/events",
+        params={"action": "post.unpublish"},
+        headers=people[Role.ADMIN].headers,
+    ).json()
+    assert [(e["actor"], e["reason"]) for e in events] == [  # newest first
+        (people[Role.CRISIS_RESPONSE].email, None),
+        (author.email, "Wrong opening hours"),
+    ]
+    with factory() as db:
+        assert verify(db).ok
+
+
+def test_only_the_owner_takes_a_post_down_from_a_personal_account(
+    client: TestClient, people: dict[Role, Person]
+) -> None:
+    employee = people[Role.EMPLOYEE]
+    personal = client.post(
+        f"{API}/me/accounts",
+        json={"network": "sandbox", "handle": "@diego.martin"},
+        headers=employee.headers,
+    ).json()["id"]
+    post = _post(client, employee, personal, "Hoy he ido al parque, qué buen tiempo").json()
+    _publish_now(client, employee, post["id"])
+    url = f"{API}/posts/{post['id']}/unpublish"
+    refused = client.post(url, headers=people[Role.ADMIN].headers)
+    assert (
+        refused.status_code == 403
+        and "someone else's personal account" in (refused.json()["detail"])
+    )
+    assert client.post(url, headers=employee.headers).status_code == 202
+
+
+def _run_outbox(client: TestClient) -> None:
+    """The worker, once, on the test's database (the sandbox lives there too)."""
+    factory = client.app.state.sessionmaker  # type: ignore[attr-defined]
+    settings = Settings(env="test", secret_key="test-secret-key-for-the-suite")
+    options = WorkerOptions(maintenance_seconds=None)
+    run_worker(settings, once=True, sessions=factory, options=options)

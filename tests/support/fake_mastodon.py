@@ -3,7 +3,8 @@
 ``POST /api/v1/statuses`` honours ``Idempotency-Key`` (per token, as Mastodon does),
 ``DELETE /api/v1/statuses/:id``, and ``GET /api/v1/notifications`` for mentions. Tests steer
 it: ``fail_next`` answers the next posts with those status codes, ``lose_next_response``
-creates the status but answers 502, as a proxy that timed out would.
+creates the status but answers 502, as a proxy that timed out would; ``fail_next_delete``
+answers the next deletions with those codes.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class FakeMastodon:
     notifications: list[dict[str, Any]] = field(default_factory=list)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)
+    fail_next_delete: list[int] = field(default_factory=list)
+    """Status codes for the next DELETE /api/v1/statuses/:id calls."""
     lose_next_response: int = 0
     tokens: set[str] = field(default_factory=lambda: {TOKEN})
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(110_000_000_000_000_001))
@@ -146,6 +149,9 @@ class _Handler(BaseHTTPRequestHandler):
         fake.requests.append(("DELETE", path, dict(self.headers)))
         if self._token() is None:
             return self._send(401, {"error": "The access token is invalid"})
+        if fake.fail_next_delete:
+            code = fake.fail_next_delete.pop(0)
+            return self._send(code, {"error": f"simulated {code}"})
         status_id = path.rsplit("/", 1)[-1]
         status = fake.statuses.get(status_id)
         if status is None or status.get("deleted"):

@@ -10,12 +10,12 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from hashtags.audit.models import AuditEvent, AuditHead
@@ -160,3 +160,21 @@ def export(session: Session, fmt: str) -> Iterator[str]:
         buffer.truncate()
     if buffer.getvalue():
         yield buffer.getvalue()
+
+
+def events_for(
+    session: Session, *, targets: Iterable[tuple[str, str | int]], limit: int = 500
+) -> list[AuditEvent]:
+    """The events about any of ``targets`` (``(target_type, target_id)`` pairs), in chain
+    order: a post's history is its own events, its approval requests' and its targets'."""
+    wanted = [(kind, str(target_id)) for kind, target_id in targets]
+    if not wanted:
+        return []
+    condition = or_(
+        *(
+            and_(AuditEvent.target_type == kind, AuditEvent.target_id == target_id)
+            for kind, target_id in wanted
+        )
+    )
+    query = select(AuditEvent).where(condition).order_by(AuditEvent.seq).limit(limit)
+    return list(session.execute(query).scalars())

@@ -24,6 +24,14 @@ class Mention:
     url: str | None
     created_at: datetime | None
     in_reply_to: str | None = None
+    cursor: str | None = None
+    """Where this mention is in the network's feed: pass the last one's as ``since`` to read
+    only what came after it (Mastodon: the notification id; the sandbox: the post id;
+    Bluesky: the notification's indexing time). None: use ``external_id``."""
+
+    @property
+    def next_since(self) -> str:
+        return self.cursor or self.external_id
 
 
 class ConnectorError(Exception):
@@ -53,6 +61,7 @@ class Publisher(Protocol):
 
 
 class MentionSource(Protocol):
-    """Reads the posts that mention one account, newer than the cursor ``since``."""
+    """Reads the posts that mention one account, newer than the cursor ``since`` (the last
+    mention's ``next_since``; None: the most recent ones), oldest first."""
 
     def read_mentions(self, since: str | None) -> list[Mention]: ...

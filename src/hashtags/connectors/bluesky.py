@@ -3,12 +3,17 @@
 The network has no idempotency header, so the post's record key is derived from the
 idempotency key: ``createRecord`` with a key that already exists cannot make a second post,
 and the retry finds the first one with ``getRecord``.
+
+Mentions are read from the account's notifications (``app.bsky.notification.listNotifications``,
+newest first, paged with an opaque cursor): those whose reason is a mention, a reply or a
+quote. The position a caller keeps between reads is the newest notification's ``indexedAt``.
 """
 
 from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import Any
 
 from atproto import Client, Session, SessionEvent, models
 from atproto_client.exceptions import (
@@ -18,7 +23,7 @@ from atproto_client.exceptions import (
 )
 from atproto_core.exceptions import AtProtocolError
 
-from hashtags.connectors.base import ConnectorError, Published
+from hashtags.connectors.base import ConnectorError, Mention, Published
 
 COLLECTION = "app.bsky.feed.post"
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
@@ -39,6 +44,31 @@ def record_key(idempotency_key: str) -> str:
         chars.append(_TID_ALPHABET[value & 31])
         value >>= 5
     return "".join(reversed(chars))
+
+
+MENTION_REASONS = ("mention", "reply", "quote")
+"""Notification reasons that are posts speaking to or about the account."""
+PAGE_SIZE = 50
+MAX_PAGES = 20
+"""At most this many pages (1,000 notifications) per read; the rest waits for the next."""
+
+
+def _when(value: str | None) -> datetime | None:
+    """An AT Protocol datetime (ISO 8601, ``Z`` or an offset), as an aware datetime."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _field(value: Any, name: str) -> Any:
+    """``name`` of a record the SDK may hand over as a model or as a plain dict."""
+    if isinstance(value, dict):
+        return value.get(name)
+    return getattr(value, name, None)
 
 
 def _status(exc: RequestErrorBase) -> int | None:
@@ -64,7 +94,7 @@ def _error(exc: AtProtocolError, doing: str) -> ConnectorError:
 
 
 class BlueskyConnector:
-    """Publisher for one Bluesky account, signed in with an app password."""
+    """Publisher and MentionSource for one Bluesky account, signed in with an app password."""
 
     def __init__(self, *, base_url: str, handle: str, app_password: str) -> None:
         self._base_url = base_url
@@ -135,3 +165,58 @@ class BlueskyConnector:
             )
         except AtProtocolError as exc:
             raise _error(exc, "deleting") from None
+
+    def read_mentions(self, since: str | None) -> list[Mention]:
+        """Posts that mention, answer or quote the account, indexed after ``since`` (the last
+        mention's ``cursor``: an ``indexedAt`` time), oldest first. Without ``since``, the
+        most recent page only."""
+        client = self._session("reading mentions")
+        after = _when(since) if since else None
+        if since and after is None:
+            raise ConnectorError(
+                f"bluesky: since={since[:40]!r} is not a notification time (indexedAt)",
+                permanent=True,
+            )
+        found: list[tuple[datetime, Mention]] = []
+        cursor: str | None = None
+        for _ in range(MAX_PAGES):
+            try:
+                page = client.app.bsky.notification.list_notifications(
+                    models.AppBskyNotificationListNotifications.Params(
+                        limit=PAGE_SIZE, cursor=cursor, reasons=list(MENTION_REASONS)
+                    )
+                )
+            except AtProtocolError as exc:
+                raise _error(exc, "reading mentions") from None
+            reached_since = False
+            for note in page.notifications:
+                indexed = _when(note.indexed_at)
+                if indexed is None:
+                    continue
+                if after is not None and indexed <= after:
+                    reached_since = True  # newest first: the rest was read before
+                    break
+                if note.reason in MENTION_REASONS:
+                    found.append((indexed, self._mention(note)))
+            if reached_since or after is None or not page.cursor or not page.notifications:
+                break
+            cursor = page.cursor
+        found.sort(key=lambda item: item[0])
+        return [mention for _, mention in found]
+
+    def _mention(self, note: Any) -> Mention:
+        record = note.record
+        reply = _field(record, "reply")
+        parent = _field(reply, "parent") if reply is not None else None
+        rkey = str(note.uri).rsplit("/", 1)[-1]
+        handle = str(note.author.handle)
+        return Mention(
+            external_id=str(note.uri),
+            author=handle,
+            text=str(_field(record, "text") or ""),
+            url=f"https://bsky.app/profile/{handle}/post/{rkey}",
+            created_at=_when(_field(record, "created_at") or _field(record, "createdAt"))
+            or _when(note.indexed_at),
+            in_reply_to=str(_field(parent, "uri")) if parent is not None else None,
+            cursor=str(note.indexed_at),
+        )

@@ -95,6 +95,7 @@ class MastodonConnector:
                     in_reply_to=(
                         str(status["in_reply_to_id"]) if status.get("in_reply_to_id") else None
                     ),
+                    cursor=str(note["id"]),
                 )
             )
         out.sort(key=lambda m: int(m.external_id) if m.external_id.isdigit() else 0)

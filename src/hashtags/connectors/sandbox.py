@@ -2,7 +2,8 @@
 
 It behaves like a remote network for the worker: it commits in its own transaction, so a
 publish can succeed "remotely" while the worker's own commit is lost, and it honours
-idempotency keys, so the retry returns the first post.
+idempotency keys, so the retry returns the first post. Like a real network it refuses texts
+over its length limit (that of a default Mastodon instance), for good.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from hashtags.connectors.models import SandboxPost
 from hashtags.storage.db import transaction, utcnow
 
 URL_PREFIX = "sandbox://"
+MAX_CHARS = 500
+"""The longest text the sandbox accepts, as a default Mastodon instance."""
 
 
 class SandboxConnector:
@@ -34,13 +37,21 @@ class SandboxConnector:
         self._sessions = sessions
         self._account_id = account_id
         self._handle = handle
+        self._name = handle.lstrip("@")
+        """The handle as it is written in a mention and an address (``@`` added or not)."""
         self._delay = delay_seconds
         """Slows every publish down; tests use it to kill a worker in mid-publication."""
 
     def _url(self, post_id: int) -> str:
-        return f"{URL_PREFIX}{self._handle}/{post_id}"
+        return f"{URL_PREFIX}{self._name}/{post_id}"
 
     def publish(self, text: str, *, idempotency_key: str) -> Published:
+        if len(text) > MAX_CHARS:
+            raise ConnectorError(
+                f"sandbox: refused with 422: the text has {len(text)} characters, more than "
+                f"the {MAX_CHARS} this network accepts: shorten it and submit it again",
+                permanent=True,
+            )
         # Half the delay before storing the post and half after: a worker killed during
         # the second half has published "remotely" without recording it.
         if self._delay:
@@ -96,7 +107,7 @@ class SandboxConnector:
                 select(SandboxPost)
                 .where(
                     SandboxPost.author != self._handle,
-                    SandboxPost.text.contains(f"@{self._handle}"),
+                    SandboxPost.text.contains(f"@{self._name}"),
                     SandboxPost.deleted_at.is_(None),
                 )
                 .order_by(SandboxPost.id)
@@ -111,6 +122,7 @@ class SandboxConnector:
                     url=self._url(post.id),
                     created_at=post.created_at,
                     in_reply_to=str(post.in_reply_to) if post.in_reply_to else None,
+                    cursor=str(post.id),
                 )
                 for post in session.execute(query).scalars()
             ]

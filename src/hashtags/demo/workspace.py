@@ -2,34 +2,48 @@
 
 ``create_demo_workspace`` fills an empty (migrated) database with one person in every role,
 the demo policy's brand accounts on the sandbox network, an employee's personal account, and
-posts in every state whose stored reviews cover every finding category. Every row it writes
-is recorded in the audit log, as any other change is.
+posts in every state, reached the way people reach them: each post is written, reviewed,
+submitted, approved, sent back or rejected through the posts and approvals services, and the
+posts due now go through the publishing outbox once, against the sandbox. So the in-review
+posts wait in the approvers' queues, the published ones are on the sandbox network, the one
+that failed says why, and every step is in the audit log. Together the stored reviews have
+findings in every category.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from enum import StrEnum
 from importlib import resources
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from hashtags.accounts import service as accounts_service
 from hashtags.accounts.models import SocialAccount
-from hashtags.audit.service import record
+from hashtags.approvals import service as approvals
+from hashtags.approvals.models import ApprovalRequest, RequestStatus
+from hashtags.connectors.base import ConnectorError, Publisher
+from hashtags.connectors.sandbox import SandboxConnector
 from hashtags.errors import Conflict
 from hashtags.people.models import User
 from hashtags.people.permissions import Role
-from hashtags.people.service import create_user
+from hashtags.people.service import Actor, create_user
 from hashtags.policy.schema import Policy
-from hashtags.posts.models import Post, PostStatus, PostTarget, TargetStatus
+from hashtags.posts import service as posts
+from hashtags.posts.models import Post
+from hashtags.publishing import service as publishing
 from hashtags.review.engine import Engine
-from hashtags.review.types import Context
+from hashtags.settings import Settings
 from hashtags.storage.db import utcnow
 
 DEMO_ACTOR = "demo"
-"""The audit log's actor for what the demo set-up writes."""
+"""The audit log's actor for what the demo set-up writes on nobody's behalf."""
+DEMO_WORKER = "demo-setup"
+"""The worker id under which the demo runs the outbox once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,66 +69,123 @@ DEMO_PEOPLE = (
 PERSONAL_HANDLE = "@diego.martin"
 
 
+class DemoState(StrEnum):
+    """Where a demo post is left, and so which steps it goes through."""
+
+    DRAFT = "draft"
+    """Written and reviewed, never submitted."""
+    BLOCKED = "blocked"
+    """A draft whose review blocks it: it cannot be submitted until the text is fixed."""
+    IN_REVIEW = "in_review"
+    """Submitted: an open approval request waits in the approvers' queues."""
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+    APPROVED = "approved"
+    """Approved, with no publication time chosen yet."""
+    SCHEDULED = "scheduled"
+    """Approved and queued in the outbox for tomorrow."""
+    PUBLISHED = "published"
+    """Published on the sandbox by the outbox, then archived with its review."""
+    FAILED = "failed"
+    """The sandbox refused it: the target and the job say why."""
+    WITHDRAWN = "withdrawn"
+    """Archived by its author before it was submitted."""
+
+
 @dataclass(frozen=True, slots=True)
 class DemoPost:
     text_id: int | None
     """The line of ``demo/posts.jsonl`` whose text this post uses (None: ``text`` below)."""
     author: Role
-    status: PostStatus
+    state: DemoState
     accounts: tuple[str, ...]
     """Policy account ids (brand) or ``personal``."""
     text: str | None = None
-    reason: str | None = None
+    decider: Role | None = None
+    """Who approves, requests changes or rejects it (for states past a decision)."""
+    comment: str | None = None
+    """The decider's comment."""
 
 
 _BRAND = ("cafeterra-mastodon", "cafeterra-bluesky")
+_MASTODON = ("cafeterra-mastodon",)
+_BLUESKY = ("cafeterra-bluesky",)
+_PERSONAL = ("personal",)
+_ANNIVERSARY = (
+    "Hoy se cumplen diez años desde que preparé mi primer espresso detrás de una barra. He "
+    "aprendido que la paciencia es el ingrediente que más se nota: moler justo antes, pesar "
+    "cada dosis, escuchar la máquina y mirar cómo cae el café. He tenido compañeros que me "
+    "enseñaron a hacer corazones con la leche y clientes que vienen cada mañana desde hace "
+    "años y ya son amigos. Gracias a todos los que me habéis acompañado en este camino, a los "
+    "que madrugáis conmigo y a los que me habéis tenido paciencia los días de prisa. Prometo "
+    "seguir aprendiendo otros diez años más."
+)
+"""561 characters: more than the sandbox (like a Mastodon instance) accepts."""
+
 DEMO_POSTS = (
-    DemoPost(1, Role.SOCIAL_ENGAGEMENT, PostStatus.PUBLISHED, _BRAND),
-    DemoPost(13, Role.CUSTOMER_SERVICE, PostStatus.PUBLISHED, ("cafeterra-mastodon",)),
-    DemoPost(2, Role.SOCIAL_ENGAGEMENT, PostStatus.SCHEDULED, _BRAND),
+    DemoPost(
+        1,
+        Role.SOCIAL_ENGAGEMENT,
+        DemoState.PUBLISHED,
+        _BRAND,
+        decider=Role.COMPLIANCE,
+        comment="Clear to go: the launch was announced yesterday.",
+    ),
+    DemoPost(13, Role.CUSTOMER_SERVICE, DemoState.PUBLISHED, _MASTODON),
+    DemoPost(
+        2,
+        Role.SOCIAL_ENGAGEMENT,
+        DemoState.SCHEDULED,
+        _BRAND,
+        decider=Role.PR,
+        comment="Good for tomorrow morning.",
+    ),
     DemoPost(
         None,
         Role.PR,
-        PostStatus.APPROVED,
-        ("cafeterra-bluesky",),
+        DemoState.APPROVED,
+        _BLUESKY,
         text="Las ofertas de Black Friday llegan el viernes a todas nuestras tiendas ☕",
-        reason="Approved: the campaign starts on Friday as planned.",
+        decider=Role.COMPLIANCE,
+        comment="Approved: the campaign starts on Friday as planned.",
     ),
-    DemoPost(10, Role.SOCIAL_ENGAGEMENT, PostStatus.IN_REVIEW, ("cafeterra-bluesky",)),
-    DemoPost(6, Role.EMPLOYEE, PostStatus.IN_REVIEW, ("personal",)),
+    DemoPost(10, Role.SOCIAL_ENGAGEMENT, DemoState.IN_REVIEW, _BLUESKY),
+    DemoPost(6, Role.EMPLOYEE, DemoState.IN_REVIEW, _PERSONAL),
     DemoPost(
-        4,
-        Role.CUSTOMER_SERVICE,
-        PostStatus.CHANGES_REQUESTED,
-        ("cafeterra-mastodon",),
-        reason="Move the customer's phone and e-mail to a private message.",
-    ),
-    DemoPost(
-        5,
-        Role.SOCIAL_ENGAGEMENT,
-        PostStatus.REJECTED,
-        ("cafeterra-mastodon",),
-        reason="We never speak about competitors like this.",
-    ),
-    DemoPost(
-        14,
-        Role.CUSTOMER_SERVICE,
-        PostStatus.REJECTED,
-        ("cafeterra-mastodon",),
-        reason="Insults are never acceptable, even with trolls.",
-    ),
-    DemoPost(3, Role.PR, PostStatus.DRAFT, _BRAND),
-    DemoPost(9, Role.SOCIAL_ENGAGEMENT, PostStatus.DRAFT, ("cafeterra-mastodon",)),
-    DemoPost(8, Role.CUSTOMER_SERVICE, PostStatus.DRAFT, ("cafeterra-mastodon",)),
-    DemoPost(12, Role.EMPLOYEE, PostStatus.DRAFT, ("personal",)),
-    DemoPost(
-        11,
+        7,
         Role.EMPLOYEE,
-        PostStatus.FAILED,
-        ("personal",),
-        reason="sandbox: the network did not answer (demo)",
+        DemoState.CHANGES_REQUESTED,
+        _PERSONAL,
+        decider=Role.COMPLIANCE,
+        comment="The closure is not announced yet, and this reads as the company's voice: "
+        "wait for the announcement and say these are your own views.",
     ),
-    DemoPost(7, Role.EMPLOYEE, PostStatus.ARCHIVED, ("personal",)),
+    DemoPost(
+        None,
+        Role.SOCIAL_ENGAGEMENT,
+        DemoState.REJECTED,
+        _BLUESKY,
+        text="Nuestro café verde cura el insomnio y previene la diabetes. ¡Garantizado!",
+        decider=Role.COMPLIANCE,
+        comment="We never make health claims, whatever the wording.",
+    ),
+    DemoPost(
+        None,
+        Role.SOCIAL_ENGAGEMENT,
+        DemoState.DRAFT,
+        _MASTODON,
+        text="Este sábado hay cata de cafés de origen en la tienda de Gran Vía, de 11 a 13 h. "
+        "¡Te esperamos!",
+    ),
+    DemoPost(3, Role.PR, DemoState.BLOCKED, _BRAND),
+    DemoPost(4, Role.CUSTOMER_SERVICE, DemoState.BLOCKED, _MASTODON),
+    DemoPost(5, Role.SOCIAL_ENGAGEMENT, DemoState.BLOCKED, _MASTODON),
+    DemoPost(8, Role.CUSTOMER_SERVICE, DemoState.BLOCKED, _MASTODON),
+    DemoPost(9, Role.SOCIAL_ENGAGEMENT, DemoState.BLOCKED, _MASTODON),
+    DemoPost(14, Role.CUSTOMER_SERVICE, DemoState.BLOCKED, _MASTODON),
+    DemoPost(12, Role.EMPLOYEE, DemoState.BLOCKED, _PERSONAL),
+    DemoPost(None, Role.EMPLOYEE, DemoState.FAILED, _PERSONAL, text=_ANNIVERSARY),
+    DemoPost(11, Role.EMPLOYEE, DemoState.WITHDRAWN, _PERSONAL),
 )
 """Every post state; together their reviews have findings in every category."""
 
@@ -129,6 +200,10 @@ class DemoWorkspace:
     """Posts per status."""
     categories: list[str] = field(default_factory=list)
     """Finding categories present in the stored reviews."""
+    pending_approvals: int = 0
+    """Open approval requests (in the approvers' queues)."""
+    published: int = 0
+    """Publications on the sandbox network."""
 
 
 def demo_exists(session: Session) -> bool:
@@ -143,19 +218,27 @@ def _demo_texts() -> dict[int, str]:
 
 
 def create_demo_workspace(
-    session: Session, *, password: str, policy: Policy, min_password_length: int = 12
+    session: Session,
+    *,
+    password: str,
+    policy: Policy,
+    min_password_length: int = 12,
+    settings: Settings | None = None,
 ) -> DemoWorkspace:
     """Fill ``session``'s database with the demo workspace (in the caller's transaction).
 
     Raises ``Conflict`` when the demo is already there, ``InvalidInput`` for a weak password.
+    ``settings`` (default: from the environment) only encrypt connector credentials, of which
+    the demo has none.
     """
     if demo_exists(session):
         raise Conflict(
             f"the demo workspace is already in this database ({DEMO_PEOPLE[0].email} exists)"
         )
-    users: dict[Role, User] = {}
+    settings = settings or Settings()
+    actors: dict[Role, Actor] = {}
     for person in DEMO_PEOPLE:
-        users[person.role] = create_user(
+        user = create_user(
             session,
             email=person.email,
             name=person.name,
@@ -166,69 +249,61 @@ def create_demo_workspace(
             language=person.language,
             min_length=min_password_length,
         )
+        actors[person.role] = Actor(user.id, user.email, person.role, "session")
 
     accounts: dict[str, SocialAccount] = {}
     for policy_account in policy.accounts:
         # The demo publishes nowhere real: the policy's accounts live on the sandbox network.
-        accounts[policy_account.id] = _account(
-            session, policy_id=policy_account.id, kind="brand", handle=policy_account.handle
+        accounts[policy_account.id] = accounts_service.create_account(
+            session,
+            actor=actors[Role.ADMIN],
+            policy=policy,
+            settings=settings,
+            kind="brand",
+            network="sandbox",
+            handle=policy_account.handle,
+            policy_id=policy_account.id,
         )
-    accounts["personal"] = _account(
+    accounts["personal"] = accounts_service.create_account(
         session,
-        policy_id=None,
+        actor=actors[Role.EMPLOYEE],
+        policy=policy,
+        settings=settings,
         kind="personal",
+        network="sandbox",
         handle=PERSONAL_HANDLE,
-        owner_id=users[Role.EMPLOYEE].id,
     )
 
     engine = Engine(policy)
     texts = _demo_texts()
+    tomorrow = (utcnow() + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
+    for spec in DEMO_POSTS:
+        _post(
+            session,
+            spec=spec,
+            text=spec.text if spec.text is not None else texts[spec.text_id or 0],
+            engine=engine,
+            actors=actors,
+            account_ids=[accounts[key].id for key in spec.accounts],
+            tomorrow=tomorrow,
+        )
+    session.flush()
+    _run_outbox_once(session)
+
     workspace = DemoWorkspace(
         people=list(DEMO_PEOPLE), accounts=[a.handle for a in accounts.values()]
     )
-    categories: set[str] = set()
-    for spec in DEMO_POSTS:
-        text = spec.text if spec.text is not None else texts[spec.text_id or 0]
-        targets = [accounts[key] for key in spec.accounts if key in accounts]
-        post = _post(
-            session,
-            spec=spec,
-            text=text,
-            author=users[spec.author],
-            targets=targets,
-            engine=engine,
-            deciders=users,
-        )
+    for post in session.execute(select(Post).order_by(Post.id)).scalars():
         workspace.posts[post.status] = workspace.posts.get(post.status, 0) + 1
-        categories.update(f["category"] for f in post.review["findings"])
-    workspace.categories = sorted(categories)
+        workspace.categories.extend(f["category"] for f in post.review["findings"])
+        workspace.published += sum(1 for t in post.targets if t.external_id)
+    workspace.categories = sorted(set(workspace.categories))
+    workspace.pending_approvals = len(
+        session.execute(
+            select(ApprovalRequest.id).where(ApprovalRequest.status == RequestStatus.PENDING.value)
+        ).all()
+    )
     return workspace
-
-
-def _account(
-    session: Session, *, policy_id: str | None, kind: str, handle: str, owner_id: int | None = None
-) -> SocialAccount:
-    account = SocialAccount(
-        policy_id=policy_id, kind=kind, network="sandbox", handle=handle, owner_id=owner_id
-    )
-    session.add(account)
-    session.flush()
-    record(
-        session,
-        actor=DEMO_ACTOR,
-        action="account.create",
-        target_type="social_account",
-        target_id=account.id,
-        after={"policy_id": policy_id, "kind": kind, "network": "sandbox", "handle": handle},
-    )
-    return account
-
-
-_DECIDER = {
-    PostStatus.APPROVED: Role.PR,
-    PostStatus.CHANGES_REQUESTED: Role.COMPLIANCE,
-    PostStatus.REJECTED: Role.COMPLIANCE,
-}
 
 
 def _post(
@@ -236,63 +311,75 @@ def _post(
     *,
     spec: DemoPost,
     text: str,
-    author: User,
-    targets: list[SocialAccount],
     engine: Engine,
-    deciders: dict[Role, User],
+    actors: dict[Role, Actor],
+    account_ids: list[int],
+    tomorrow: datetime,
 ) -> Post:
-    kind = "personal" if spec.accounts == ("personal",) else "brand"
-    review = engine.review(text, Context(account=kind, author=author.role))  # type: ignore[arg-type]
-    now = utcnow()
-    post = Post(
-        author_id=author.id,
-        text=text,
-        lang=review.language,
-        status=PostStatus.DRAFT.value,
-        verdict=str(review.verdict),
-        review=review.to_dict(),
-        policy_version=review.policy_version,
+    """Write the post as its author would, then take it through the steps of its state."""
+    author = actors[spec.author]
+    post = posts.create_post(
+        session, actor=author, engine=engine, text=text, account_ids=account_ids
     )
-    session.add(post)
-    session.flush()
-    record(
+    state = spec.state
+    if state in (DemoState.DRAFT, DemoState.BLOCKED):
+        return post
+    if state is DemoState.WITHDRAWN:
+        return posts.archive_post(session, actor=author, post_id=post.id)
+    posts.submit_post(
         session,
-        actor=author.email,
-        action="post.create",
-        target_type="post",
-        target_id=post.id,
-        after={"status": post.status, "verdict": post.verdict, "accounts": [a.id for a in targets]},
+        actor=author,
+        engine=engine,
+        post_id=post.id,
+        scheduled_at=tomorrow if state is DemoState.SCHEDULED else None,
     )
-    target_status = TargetStatus.PENDING
-    if spec.status is PostStatus.SCHEDULED:
-        post.scheduled_at = now + timedelta(days=1)
-        target_status = TargetStatus.QUEUED
-    elif spec.status is PostStatus.PUBLISHED:
-        target_status = TargetStatus.PUBLISHED
-    elif spec.status is PostStatus.FAILED:
-        target_status = TargetStatus.FAILED
-    for account in targets:
-        target = PostTarget(account_id=account.id, status=target_status.value)
-        if target_status is TargetStatus.PUBLISHED:
-            target.external_id = f"sandbox-{post.id}-{account.id}"
-            target.external_url = f"sandbox://{account.handle.lstrip('@')}/{post.id}"
-            target.published_at = now
-        elif target_status is TargetStatus.FAILED:
-            target.error = spec.reason
-        post.targets.append(target)
-    if spec.status is not PostStatus.DRAFT:
-        decider_role = _DECIDER.get(spec.status)
-        decider = deciders[decider_role] if decider_role is not None else author
-        post.status = spec.status.value
-        record(
+    if spec.decider is not None:
+        request = approvals.requests_for(session, post_id=post.id)[-1]
+        decision = {
+            DemoState.CHANGES_REQUESTED: "request_changes",
+            DemoState.REJECTED: "reject",
+        }.get(state, "approve")
+        approvals.decide(
             session,
-            actor=decider.email,
-            action=f"post.{spec.status.value}",
-            target_type="post",
-            target_id=post.id,
-            before={"status": PostStatus.DRAFT.value},
-            after={"status": post.status, "version": post.version},
-            reason=spec.reason,
+            actor=actors[spec.decider],
+            request_id=request.id,
+            decision=decision,
+            comment=spec.comment,
         )
-    session.flush()
+    if state in (DemoState.PUBLISHED, DemoState.FAILED):
+        # "Publish now": queued in the outbox, due at once; the outbox run below sends it.
+        posts.schedule_post(session, actor=author, engine=engine, post_id=post.id)
     return post
+
+
+def _run_outbox_once(session: Session) -> None:
+    """Process the jobs due now, as ``hashtags worker`` would, inside the caller's transaction.
+
+    The sessions the outbox opens (and the sandbox network's own) are savepoints on this
+    session's connection, so the whole demo still commits or rolls back as one.
+    """
+    sessions = sessionmaker(
+        bind=session.connection(),
+        expire_on_commit=False,
+        join_transaction_mode="create_savepoint",
+    )
+
+    def sandbox(account: SocialAccount) -> Publisher:
+        if account.network != "sandbox":  # pragma: no cover - the demo's accounts are sandbox
+            raise ConnectorError(f"the demo publishes only on the sandbox, not {account.network}")
+        return SandboxConnector(sessions=sessions, account_id=account.id, handle=account.handle)
+
+    with sessions() as claiming, claiming.begin():
+        due = publishing.claim_jobs(claiming, worker_id=DEMO_WORKER, limit=100, lease_seconds=300.0)
+    # One post fails on purpose; the demo's output says so, the log need not warn about it.
+    outbox_log = logging.getLogger(publishing.__name__)
+    level = outbox_log.level
+    outbox_log.setLevel(logging.ERROR)
+    try:
+        for job_id in due:
+            publishing.process_job(
+                sessions, job_id=job_id, worker_id=DEMO_WORKER, publisher_for=sandbox
+            )
+    finally:
+        outbox_log.setLevel(level)
+    session.expire_all()  # the outbox changed posts, targets and the audit head meanwhile

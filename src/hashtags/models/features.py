@@ -117,14 +117,17 @@ def _mix(h: npt.NDArray[np.uint64], salt: int, bits: int) -> IntArray:
 
 def hashed_features(texts: Sequence[str], bits: int) -> tuple[IntArray, IntArray]:
     """``(row, bucket)`` for every feature occurrence of every text (a row may have none)."""
-    alnum_bmp, space_bmp, _ = _classes()
+    row, bucket, _, _ = analyse(texts, bits)
+    return row, bucket
+
+
+def analyse(
+    texts: Sequence[str], bits: int
+) -> tuple[IntArray, IntArray, IntArray, npt.NDArray[np.uint64]]:
+    """``(row, bucket)`` of every hashed feature and ``(row, hash)`` of every token, in one pass
+    over the batch (the tokens feed the word vectors)."""
     cps = code_points(texts)
-    bmp = cps < 0x10000
-    low = np.where(bmp, cps, 0)
-    alnum = bmp & alnum_bmp[low]
-    space = bmp & space_bmp[low]
-    sep = cps == 0
-    row_of = np.cumsum(sep) - 1
+    alnum, space, row_of = _masks(cps)
     n = len(cps)
     chars = np.where(alnum, cps, 32).astype(np.uint64)
 
@@ -147,7 +150,30 @@ def hashed_features(texts: Sequence[str], bits: int) -> tuple[IntArray, IntArray
             rows.append(row_of[first_alnum])
             buckets.append(_mix(h[where], _SALT_CHAR + size, bits))
 
-    # Words: maximal runs of letters and digits, hashed from prefix sums of c * B**i.
+    token_row, token_hash, _ = _tokens(cps, alnum, space, row_of)
+    rows.append(token_row)
+    buckets.append(_mix(token_hash, _SALT_WORD, bits))
+    same = token_row[:-1] == token_row[1:]
+    with np.errstate(over="ignore"):
+        pair = token_hash[:-1][same] * _BASE + token_hash[1:][same]
+    rows.append(token_row[:-1][same])
+    buckets.append(_mix(pair, _SALT_BIGRAM, bits))
+    return np.concatenate(rows), np.concatenate(buckets), token_row, token_hash
+
+
+def _tokens(
+    cps: npt.NDArray[np.int64],
+    alnum: npt.NDArray[np.bool_],
+    space: npt.NDArray[np.bool_],
+    row_of: IntArray,
+) -> tuple[IntArray, npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+    """``(row, 63-bit hash, is a word)`` of every token, in text order.
+
+    Tokens are words (maximal runs of letters and digits, hashed from prefix sums of
+    ``c * B**i``) and symbols (emoji, punctuation: one token per code point).
+    """
+    n = len(cps)
+    chars = np.where(alnum, cps, 32).astype(np.uint64)
     prev_alnum = np.concatenate(([False], alnum[:-1]))
     next_alnum = np.concatenate((alnum[1:], [False]))
     word_start = np.flatnonzero(alnum & ~prev_alnum)
@@ -159,7 +185,6 @@ def hashed_features(texts: Sequence[str], bits: int) -> tuple[IntArray, IntArray
         inverse = np.concatenate(([np.uint64(1)], inverse[:-1]))  # B**-i
         prefix = np.concatenate(([np.uint64(0)], np.cumsum(chars * powers)))
         word_hash = (prefix[word_end] - prefix[word_start]) * inverse[word_start]
-    # Symbols (emoji, punctuation) are tokens of their own.
     symbol_at = np.flatnonzero(~alnum & ~space)
     token_pos = np.concatenate((word_start, symbol_at))
     token_hash = np.concatenate(
@@ -168,18 +193,54 @@ def hashed_features(texts: Sequence[str], bits: int) -> tuple[IntArray, IntArray
             _mix(cps[symbol_at].astype(np.uint64), _SALT_SYMBOL, 64 - 1),
         )
     ).astype(np.uint64)
+    is_word = np.concatenate(
+        (np.ones(len(word_start), dtype=np.bool_), np.zeros(len(symbol_at), dtype=np.bool_))
+    )
     order = np.argsort(token_pos, kind="stable")
-    token_pos = token_pos[order]
-    token_hash = token_hash[order]
-    token_row = row_of[token_pos]
-    rows.append(token_row)
-    buckets.append(_mix(token_hash, _SALT_WORD, bits))
-    same = token_row[:-1] == token_row[1:]
-    with np.errstate(over="ignore"):
-        pair = token_hash[:-1][same] * _BASE + token_hash[1:][same]
-    rows.append(token_row[:-1][same])
-    buckets.append(_mix(pair, _SALT_BIGRAM, bits))
-    return np.concatenate(rows), np.concatenate(buckets)
+    return row_of[token_pos[order]], token_hash[order], is_word[order]
+
+
+def _masks(
+    cps: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], IntArray]:
+    alnum_bmp, space_bmp, _ = _classes()
+    bmp = cps < 0x10000
+    low = np.where(bmp, cps, 0)
+    alnum = bmp & alnum_bmp[low]
+    space = bmp & space_bmp[low]
+    row_of = np.cumsum(cps == 0) - 1
+    return alnum, space, row_of
+
+
+def token_hashes(texts: Sequence[str]) -> tuple[IntArray, npt.NDArray[np.uint64]]:
+    """``(row, 63-bit hash)`` of every word and symbol token of every text, in text order.
+
+    The same hashes key the word vectors (:class:`WordVectors`), so a vocabulary built from
+    token strings at training time (:func:`token_strings`) finds them at run time.
+    """
+    cps = code_points(texts)
+    alnum, space, row_of = _masks(cps)
+    row, token_hash, _ = _tokens(cps, alnum, space, row_of)
+    return row, token_hash
+
+
+def token_strings(texts: Sequence[str]) -> list[list[str]]:
+    """The normalised tokens of each text as strings (to build vocabularies in training).
+
+    ``token_hashes([" ".join(tokens)])`` gives back the hashes of exactly these tokens.
+    """
+    cps = code_points(texts)
+    alnum, space, _ = _masks(cps)
+    symbol = ~alnum & ~space
+    # Separators stay NUL, symbols get a space on each side, other spacing becomes a space.
+    shown = np.where(alnum | symbol | (cps == 0), cps, 32)
+    keep = np.repeat(np.arange(len(cps)), np.where(symbol, 3, 1))
+    spread = shown[keep]
+    first = np.concatenate(([True], keep[1:] != keep[:-1]))
+    last = np.concatenate((keep[1:] != keep[:-1], [True]))
+    spread[symbol[keep] & ~(~first & ~last)] = 32
+    joined = spread.astype(np.uint32).tobytes().decode("utf-32-le")
+    return [part.split() for part in joined.split("\x00")[1:-1]]
 
 
 @dataclass(frozen=True)
@@ -200,22 +261,106 @@ class Featurizer:
     idf: Float32Array
 
     def transform(self, texts: Sequence[str]) -> Features:
-        row, bucket = hashed_features(texts, self.bits)
+        return self.transform_with_tokens(texts)[0]
+
+    def transform_with_tokens(
+        self, texts: Sequence[str]
+    ) -> tuple[Features, tuple[IntArray, npt.NDArray[np.uint64]]]:
+        """The feature rows and the ``(row, hash)`` of every token (for :class:`WordVectors`)."""
+        row, bucket, token_row, token_hash = analyse(texts, self.bits)
+        return self._weigh(len(texts), row, bucket), (token_row, token_hash)
+
+    def _weigh(self, n: int, row: IntArray, bucket: IntArray) -> Features:
         idf = self.idf[bucket]
-        norms = np.sqrt(np.bincount(row, weights=idf * idf, minlength=len(texts)))
+        norms = np.sqrt(np.bincount(row, weights=idf * idf, minlength=n))
         norms[norms == 0] = 1.0
         value = (idf / norms[row]).astype(np.float32)
-        return Features(len(texts), row, bucket, value)
+        return Features(n, row, bucket, value)
 
 
-def linear_scores(features: Features, weights: Float32Array, bias: Float32Array) -> Float32Array:
-    """``X @ weights + bias``, one row per text, one column per output."""
-    out = np.empty((features.n_rows, weights.shape[1]), dtype=np.float32)
-    for j in range(weights.shape[1]):
-        out[:, j] = np.bincount(
-            features.row,
-            weights=features.value * weights[features.bucket, j],
-            minlength=features.n_rows,
-        )
-    out += bias
-    return out
+@dataclass(frozen=True)
+class WordVectors:
+    """Static token vectors (distilled from a sentence encoder at training time, see
+    ``training/wordvectors.py``). Tokens not in the table count for nothing.
+
+    ``hashes`` are the sorted 63-bit token hashes of :func:`token_hashes`; ``vectors`` are int8
+    rows scaled by ``scales`` (one per row), which already carry each token's frequency weight.
+
+    Two poolings: the *mean* of a text's known token vectors (what the text heads use: a linear
+    head over it is a mean of per-token scores, see :meth:`project`, so a batch costs a gather
+    and a sum, not a pass over every dimension) and the same vector *L2-normalised* (what the
+    reply head uses, to compare messages of any length).
+    """
+
+    hashes: npt.NDArray[np.uint64]
+    vectors: npt.NDArray[np.int8]
+    scales: Float32Array
+
+    @property
+    def dims(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def _known(self, tokens: tuple[IntArray, npt.NDArray[np.uint64]]) -> tuple[IntArray, IntArray]:
+        """``(row, table index)`` of the tokens found in the table, in text order."""
+        row, token_hash = tokens
+        if len(token_hash) == 0 or len(self.hashes) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        pos = np.searchsorted(self.hashes, token_hash)
+        pos[pos == len(self.hashes)] = 0
+        hit = self.hashes[pos] == token_hash
+        return row[hit], pos[hit].astype(np.int64)
+
+    def embed(
+        self,
+        n_rows: int,
+        tokens: tuple[IntArray, npt.NDArray[np.uint64]],
+        *,
+        pooling: str = "l2",
+    ) -> Float32Array:
+        """``(n_rows, dims)`` vectors from :meth:`Featurizer.transform_with_tokens`'s tokens:
+        ``pooling="l2"`` unit (or zero) vectors, ``"mean"`` the mean of the known tokens."""
+        out = np.zeros((n_rows, self.dims), dtype=np.float32)
+        row, pos = self._known(tokens)
+        if len(row) == 0:
+            return out
+        gathered = self.vectors[pos].astype(np.float32)
+        gathered *= self.scales[pos, None]
+        # Tokens come in text order, so each row's tokens are contiguous.
+        starts = np.flatnonzero(np.concatenate(([True], row[1:] != row[:-1])))
+        out[row[starts]] = np.add.reduceat(gathered, starts, axis=0)
+        if pooling == "mean":
+            counts = np.bincount(row, minlength=n_rows)
+            out /= np.maximum(counts, 1)[:, None]
+        else:
+            norms = np.sqrt(np.einsum("ij,ij->i", out, out))
+            out /= np.where(norms == 0, 1.0, norms)[:, None]
+        return out
+
+    def transform(self, texts: Sequence[str], *, pooling: str = "l2") -> Float32Array:
+        """Vectors of ``texts`` (tokenised here; see :meth:`embed` to reuse tokens)."""
+        return self.embed(len(texts), token_hashes(texts), pooling=pooling)
+
+    def project(self, weights: Float32Array) -> Float32Array:
+        """``(tokens, k)``: every token's vector times ``weights`` (``(dims, k)``), so that
+        :meth:`mean_scores` gives ``embed(..., pooling="mean") @ weights`` cheaply."""
+        out = np.empty((len(self.hashes), weights.shape[1]), dtype=np.float32)
+        for start in range(0, len(self.hashes), 8192):
+            block = self.vectors[start : start + 8192].astype(np.float32)
+            block *= self.scales[start : start + 8192, None]
+            out[start : start + 8192] = block @ weights
+        return out
+
+    def mean_scores(
+        self, n_rows: int, tokens: tuple[IntArray, npt.NDArray[np.uint64]], projected: Float32Array
+    ) -> Float32Array:
+        """``(n_rows, k)``: the mean of the known tokens' rows of ``projected`` (see
+        :meth:`project`); zeros for a text with no known token."""
+        out = np.zeros((n_rows, projected.shape[1]), dtype=np.float32)
+        row, pos = self._known(tokens)
+        if len(row) == 0:
+            return out
+        counts = np.maximum(np.bincount(row, minlength=n_rows), 1)
+        gathered = projected[pos]
+        for j in range(projected.shape[1]):
+            out[:, j] = np.bincount(row, weights=gathered[:, j], minlength=n_rows) / counts
+        return out

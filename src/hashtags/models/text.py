@@ -4,9 +4,13 @@
     >>> text_signals(["Eres un idiota", "Thanks, great service!"])[1].sentiment
     'positive'
 
-One pass of feature hashing serves every head; each language gets its own heads where there was
-training data (es, en; and pt, fr, it, de for sentiment) and heads trained on the pooled data
-otherwise. The artifact is loaded once per process, on first use.
+One pass over the batch gives every head its two views of a text: hashed TF-IDF n-grams (which
+words and word pieces it uses) and a dense vector from static word vectors distilled from a
+multilingual sentence encoder at training time (what those words mean: "imbécil" and "idiot"
+land near each other, which a few thousand tweets cannot teach). Each head is a logistic
+regression over both. Each language gets its own heads where there was training data (es, en;
+and pt, fr, it, de for sentiment) and heads trained on the pooled data otherwise. The artifact
+is loaded once per process, on first use.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from hashtags.models.features import Features, Featurizer
+from hashtags.models.features import Features, Featurizer, WordVectors
 from hashtags.models.store import TEXT_ARTIFACT, TEXT_CARD, TEXT_VERSION, artifact_path, model_card
 from hashtags.review.language import detect_language
 from hashtags.review.text import fold
@@ -87,13 +91,21 @@ class TextClassifier:
         self.featurizer = Featurizer(
             int(np.log2(len(arrays["idf"]))), arrays["idf"].astype(np.float32)
         )
+        self.vectors = WordVectors(
+            arrays["wv.hash"].astype(np.uint64),
+            arrays["wv.vector"].astype(np.int8),
+            arrays["wv.scale"].astype(np.float32),
+        )
         self._arrays = arrays
         self._thresholds = {
             head: float(entry["threshold"])
             for head, entry in card["heads"].items()
             if "threshold" in entry
         }
-        self._lang_weights: dict[str, tuple[npt.NDArray[np.float16], npt.NDArray[np.float32]]] = {}
+        self._lang_weights: dict[
+            str,
+            tuple[npt.NDArray[np.float16], npt.NDArray[np.float32], npt.NDArray[np.float32]],
+        ] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -102,8 +114,11 @@ class TextClassifier:
             arrays = {key: npz[key] for key in npz.files}
         return cls(arrays, model_card(TEXT_CARD))
 
-    def _weights(self, lang: str) -> tuple[npt.NDArray[np.float16], npt.NDArray[np.float32]]:
-        """Dense ``(buckets, 5)`` weights (offensive, hate, 3 sentiment) for one language."""
+    def _weights(
+        self, lang: str
+    ) -> tuple[npt.NDArray[np.float16], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """``(buckets, 5)`` n-gram weights, ``(tokens, 5)`` per-token word-vector scores and the
+        5 biases (offensive, hate, 3 sentiment) of one language's heads."""
         found = self._lang_weights.get(lang)
         if found is not None:
             return found
@@ -111,6 +126,7 @@ class TextClassifier:
             if lang not in self._lang_weights:
                 heads = HEADS_BY_LANG[lang]
                 dense = np.zeros((2**self.featurizer.bits, 5), dtype=np.float16)
+                semantic = np.zeros((self.vectors.dims, 5), dtype=np.float32)
                 biases = []
                 column = 0
                 for kind in ("offensive", "hate", "sentiment"):
@@ -119,9 +135,14 @@ class TextClassifier:
                     weight = self._arrays[f"{name}.weight"]
                     width = weight.shape[1]
                     dense[index, column : column + width] = weight
+                    semantic[:, column : column + width] = self._arrays[f"{name}.dense"]
                     biases.append(self._arrays[f"{name}.bias"])
                     column += width
-                self._lang_weights[lang] = (dense, np.concatenate(biases).astype(np.float32))
+                self._lang_weights[lang] = (
+                    dense,
+                    self.vectors.project(semantic),
+                    np.concatenate(biases).astype(np.float32),
+                )
             return self._lang_weights[lang]
 
     def languages(self, texts: Sequence[str], langs: Sequence[str | None] | None) -> list[str]:
@@ -147,12 +168,12 @@ class TextClassifier:
     ) -> tuple[npt.NDArray[np.float32], list[str]]:
         """``(n, 5)`` probabilities: offensive, hate, negative, neutral, positive."""
         chosen = self.languages(texts, langs)
-        features = self.featurizer.transform(texts)
+        features, tokens = self.featurizer.transform_with_tokens(texts)
         out = np.zeros((len(texts), 5), dtype=np.float32)
         lang_of_row = np.asarray(chosen)
         for lang in sorted(set(chosen)):
             rows = np.flatnonzero(lang_of_row == lang)
-            weights, bias = self._weights(lang)
+            weights, per_token, bias = self._weights(lang)
             if len(rows) == len(texts):
                 subset = features
             else:
@@ -166,6 +187,7 @@ class TextClassifier:
                     features.value[keep],
                 )
             logits = _linear(subset, weights, bias)
+            logits += self.vectors.mean_scores(len(texts), tokens, per_token)[rows]
             probs = np.empty_like(logits)
             probs[:, :2] = 1.0 / (1.0 + np.exp(-logits[:, :2]))
             sentiment = logits[:, 2:] - logits[:, 2:].max(axis=1, keepdims=True)

@@ -124,6 +124,7 @@ def create_user(
 
 @router.patch("/users/{user_id}", tags=["people"])
 def update_user(
+    request: Request,
     user_id: IdPath,
     body: UserPatch,
     db: DbSession,
@@ -150,6 +151,10 @@ def update_user(
         before=before,
         after=after,
     )
+    if (after["role"], after["active"]) != (before["role"], before["active"]):
+        # Their tokens' cached permissions are stale: here at once; elsewhere the commit (or
+        # its notification) tells every process (hashtags.api.token_cache).
+        token_cache(request).invalidate()
     return UserOut.model_validate(user)
 
 
@@ -179,5 +184,7 @@ def revoke_token(
     actor: Annotated[Actor, require(Permission.TOKENS_MANAGE)],
 ) -> TokenOut:
     revoked = service.revoke_token(db, actor=actor, token_id=token_id)
-    token_cache(request).clear()  # this process stops trusting it now; others within seconds
+    # This process stops trusting it now; the others when the revocation commits
+    # (hashtags.api.token_cache: SQLite's data_version, PostgreSQL's NOTIFY).
+    token_cache(request).invalidate()
     return TokenOut.model_validate(revoked)

@@ -25,6 +25,9 @@ class Permission(StrEnum):
     POSTS_PUBLISH_BRAND = "posts.publish_brand"
     """Target the company's brand accounts (which ones: the policy's ``accounts.publishers``)."""
     POSTS_REPLY_COMPLAINTS = "posts.reply_complaints"
+    POSTS_UNPUBLISH = "posts.unpublish"
+    """Take published posts down from their networks: one's own personal posts, and brand
+    posts on accounts one may publish on (or any, for those who may freeze publishing)."""
     APPROVALS_DECIDE = "approvals.decide"
     POSTS_OVERRIDE_BLOCK = "posts.override_block"
     CRISIS_FREEZE = "crisis.freeze"
@@ -39,7 +42,14 @@ class Permission(StrEnum):
 
 
 P = Permission
-_EVERYONE = {P.REVIEW_TEXT, P.POSTS_READ, P.POSTS_WRITE, P.ACCOUNTS_READ, P.POLICY_READ}
+_EVERYONE = {
+    P.REVIEW_TEXT,
+    P.POSTS_READ,
+    P.POSTS_WRITE,
+    P.POSTS_UNPUBLISH,
+    P.ACCOUNTS_READ,
+    P.POLICY_READ,
+}
 _SPEAKERS = _EVERYONE | {P.POSTS_PUBLISH_BRAND}
 
 GRANTS: dict[Role, frozenset[Permission]] = {

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hashtags.audit.service import record
 from hashtags.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
@@ -333,3 +333,64 @@ def revoke_token(session: Session, *, actor: Actor, token_id: int) -> ApiToken:
             target_id=token.id,
         )
     return token
+
+
+# --- administration ------------------------------------------------------------------------
+
+
+def update_user(
+    session: Session,
+    *,
+    actor: Actor,
+    user_id: int,
+    role: Role | str | None = None,
+    active: bool | None = None,
+) -> User:
+    """Change someone's role or deactivate (reactivate) them; ``None`` leaves it as it is.
+
+    Nobody changes their own role or deactivates themselves: an administrator could otherwise
+    lock everyone out. Deactivated people cannot sign in, and their sessions and tokens stop
+    working (they are checked on every use). Audited as ``user.update`` when anything changed.
+    """
+    user = get_user(session, user_id=user_id)
+    before = {"role": user.role, "active": user.active}
+    if role is not None:
+        try:
+            new_role = Role(role).value
+        except ValueError:
+            raise InvalidInput(
+                f"role: {role!r} is not one of {', '.join(r.value for r in Role)}"
+            ) from None
+        if new_role != user.role and user.id == actor.user_id:
+            raise Forbidden("role: you cannot change your own role; ask another administrator")
+        user.role = new_role
+    if active is not None:
+        if not active and user.id == actor.user_id:
+            raise Forbidden("you cannot deactivate yourself; ask another administrator")
+        user.active = active
+    after = {"role": user.role, "active": user.active}
+    if after != before:
+        record(
+            session,
+            actor=actor.email,
+            action="user.update",
+            target_type="user",
+            target_id=user.id,
+            before=before,
+            after=after,
+        )
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Everyone, by name."""
+    query = select(User).options(selectinload(User.team)).order_by(User.name, User.id)
+    return list(session.execute(query).scalars())
+
+
+def list_tokens(session: Session, *, actor: Actor) -> list[ApiToken]:
+    """API tokens: an administrator's view is everyone's, anyone else's is their own."""
+    query = select(ApiToken).order_by(ApiToken.id.desc())
+    if actor.role is not Role.ADMIN:
+        query = query.where(ApiToken.user_id == actor.user_id)
+    return list(session.execute(query).scalars())

@@ -20,7 +20,9 @@ from hashtags.posts.schemas import (
     PostPatch,
     ScheduleIn,
     SubmitIn,
+    UnpublishIn,
 )
+from hashtags.publishing.schemas import JobOut
 from hashtags.review.api import policy_engine
 
 router = APIRouter(prefix="/posts", tags=["posts"])
@@ -139,3 +141,24 @@ def override_block(
 @router.post("/{post_id}/archive")
 def archive_post(post_id: IdPath, db: DbSession, actor: Writer) -> PostOut:
     return PostOut.of(service.archive_post(db, actor=actor, post_id=post_id))
+
+
+@router.post("/{post_id}/unpublish", status_code=202)
+def unpublish_post(
+    post_id: IdPath,
+    request: Request,
+    db: DbSession,
+    actor: Annotated[Actor, require(Permission.POSTS_UNPUBLISH)],
+    body: UnpublishIn | None = None,
+) -> list[JobOut]:
+    """Take a published post down from its networks (all, or ``account_ids``): the worker
+    deletes each publication; the jobs returned say how it goes (``/publishing/jobs``)."""
+    jobs = service.unpublish_post(
+        db,
+        actor=actor,
+        engine=policy_engine(request),
+        post_id=post_id,
+        account_ids=body.account_ids if body else None,
+        reason=body.reason if body else None,
+    )
+    return [JobOut.of(job) for job in jobs]

@@ -55,6 +55,13 @@ class OverrideIn(_In):
     reason: str = Field(max_length=5_000)
 
 
+class UnpublishIn(_In):
+    account_ids: list[RowId] | None = Field(default=None, min_length=1, max_length=20)
+    """Take it down from these accounts only; from every account when absent."""
+    reason: str | None = Field(default=None, max_length=5_000)
+    """Why (kept in the audit log)."""
+
+
 class TargetOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

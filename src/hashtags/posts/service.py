@@ -17,18 +17,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hashtags.accounts.models import SocialAccount
-from hashtags.accounts.service import check_can_publish
+from hashtags.accounts.service import check_can_publish, publish_refusal
 from hashtags.approvals import service as approvals
 from hashtags.audit.service import record
 from hashtags.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hashtags.people.models import Team, User
 from hashtags.people.permissions import Permission, Role
 from hashtags.people.service import Actor
 from hashtags.policy.schema import Policy
@@ -37,8 +39,12 @@ from hashtags.review.engine import Engine, InvalidText
 from hashtags.review.types import Context, Review
 from hashtags.storage.db import utcnow
 
+if TYPE_CHECKING:
+    from hashtags.publishing.models import Job
+
 COMPLAINT_RULE = "disclaimer.complaint-reply"
 OVERRIDE_REASON_MIN_CHARS = 20
+MAX_REASON_CHARS = 5_000
 MAX_TARGETS = 20
 PAST_TOLERANCE = timedelta(minutes=1)
 """A schedule time this far in the past still counts as "now" (clocks and slow forms)."""
@@ -57,6 +63,17 @@ EDITABLE = frozenset(
 SUBMITTABLE = frozenset({PostStatus.DRAFT, PostStatus.CHANGES_REQUESTED, PostStatus.REJECTED})
 RESUBMIT_AFTER_EDIT = frozenset({PostStatus.IN_REVIEW, PostStatus.APPROVED, PostStatus.SCHEDULED})
 """An edit of a post in these states sends it through its approval route again."""
+
+
+def _enqueue_delete(
+    session: Session, post_id: int, actor: Actor, account_ids: list[int], reason: str | None
+) -> list[Job]:
+    """Hand publications to take down to publishing (the same seam as ``_enqueue``)."""
+    publishing = import_module("hashtags.publishing.service")
+    jobs: list[Job] = publishing.enqueue_delete(
+        session, post_id=post_id, actor=actor, account_ids=account_ids, reason=reason
+    )
+    return jobs
 
 
 def _enqueue(session: Session, post_id: int, actor: Actor) -> None:
@@ -142,6 +159,124 @@ def effective_verdict(post: Post) -> str:
     if post.verdict == "block" and post.override_reason:
         return "review"
     return post.verdict or "allow"
+
+
+@dataclass(frozen=True, slots=True)
+class PostPage:
+    """One page of a search: the posts and how many match in all."""
+
+    posts: list[Post]
+    total: int
+
+
+def search_posts(
+    session: Session,
+    *,
+    actor: Actor,
+    statuses: Sequence[str] | None = None,
+    text: str | None = None,
+    account_id: int | None = None,
+    author_id: int | None = None,
+    verdict: str | None = None,
+    published: bool = False,
+    published_from: datetime | None = None,
+    published_until: datetime | None = None,
+    failing: bool = False,
+    scheduled_from: datetime | None = None,
+    scheduled_until: datetime | None = None,
+    by_schedule: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> PostPage:
+    """Posts ``actor`` may see, filtered: the calendar (``scheduled_*``, ``by_schedule``: in
+    schedule order) and the published archive (``published``: at least one account published
+    it, within ``published_from``..``published_until`` when given; ``failing``: some account
+    failed to publish it, or is retrying after an error). Newest first otherwise;
+    ``text`` matches anywhere in the text, ignoring case; ``*_until`` bounds are exclusive."""
+    query = select(Post)
+    condition = _visibility(actor)
+    if condition is not None:
+        query = query.where(condition)
+    if statuses is not None:
+        query = query.where(Post.status.in_([PostStatus(s).value for s in statuses]))
+    if text and text.strip():
+        pattern = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Post.text.ilike(f"%{pattern}%", escape="\\"))
+    if account_id is not None:
+        query = query.where(
+            select(PostTarget.id)
+            .where(PostTarget.post_id == Post.id, PostTarget.account_id == account_id)
+            .exists()
+        )
+    if author_id is not None:
+        query = query.where(Post.author_id == author_id)
+    if verdict is not None:
+        query = query.where(Post.verdict == verdict)
+    if published or published_from is not None or published_until is not None:
+        went_out = select(PostTarget.id).where(
+            PostTarget.post_id == Post.id, PostTarget.status == TargetStatus.PUBLISHED.value
+        )
+        if published_from is not None:
+            went_out = went_out.where(PostTarget.published_at >= published_from)
+        if published_until is not None:
+            went_out = went_out.where(PostTarget.published_at < published_until)
+        query = query.where(went_out.exists())
+    if failing:
+        trouble = select(PostTarget.id).where(
+            PostTarget.post_id == Post.id,
+            or_(PostTarget.status == TargetStatus.FAILED.value, PostTarget.error.is_not(None)),
+        )
+        query = query.where(trouble.exists())
+    if scheduled_from is not None:
+        query = query.where(Post.scheduled_at >= scheduled_from)
+    if scheduled_until is not None:
+        query = query.where(Post.scheduled_at < scheduled_until)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    order = (Post.scheduled_at, Post.id) if by_schedule else (Post.id.desc(),)
+    rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).scalars()
+    return PostPage(posts=list(rows), total=total)
+
+
+def post_authors(session: Session, *, actor: Actor) -> list[User]:
+    """The people who wrote posts ``actor`` may see, by name."""
+    authored = select(Post.author_id)
+    condition = _visibility(actor)
+    if condition is not None:
+        authored = authored.where(condition)
+    query = select(User).where(User.id.in_(authored)).order_by(User.name, User.id)
+    return list(session.execute(query).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewedPost:
+    """What the compliance picture needs of one post: when, whose team, what was found."""
+
+    post_id: int
+    created_at: datetime
+    team: str | None
+    verdict: str | None
+    categories: list[str]
+    """One entry per finding of the stored review (the current version's)."""
+
+
+def reviewed_posts(session: Session, *, actor: Actor, since: datetime) -> list[ReviewedPost]:
+    """The stored reviews of the posts ``actor`` may see, written since ``since``."""
+    query = (
+        select(Post.id, Post.created_at, Post.verdict, Post.review, Team.name)
+        .join(User, User.id == Post.author_id)
+        .outerjoin(Team, Team.id == User.team_id)
+        .where(Post.created_at >= since, Post.review.is_not(None))
+        .order_by(Post.id)
+    )
+    condition = _visibility(actor)
+    if condition is not None:
+        query = query.where(condition)
+    out = []
+    for post_id, created_at, verdict, review, team in session.execute(query):
+        findings = (review or {}).get("findings", []) if isinstance(review, dict) else []
+        categories = [str(f.get("category")) for f in findings if isinstance(f, dict)]
+        out.append(ReviewedPost(post_id, created_at, team, verdict, categories))
+    return out
 
 
 # --- checks --------------------------------------------------------------------------------
@@ -667,3 +802,75 @@ def archive_post(session: Session, *, actor: Actor, post_id: int) -> Post:
     session.flush()
     _audit(session, actor, post, "post.archive", before=before)
     return post
+
+
+def _unpublish_refusal(policy: Policy, *, actor: Actor, account: SocialAccount) -> str | None:
+    """Why ``actor`` may not take a post down from ``account``, or None when they may."""
+    if account.kind == "personal":
+        if account.owner_id != actor.user_id:
+            return (
+                f"account {account.id} ({account.handle}) is someone else's personal account: "
+                "only its owner takes posts down from it"
+            )
+        return None
+    if actor.can(Permission.CRISIS_FREEZE):
+        return None  # those who may stop all publishing may take any brand post down
+    return publish_refusal(policy, actor=actor, account=account)
+
+
+def unpublish_post(
+    session: Session,
+    *,
+    actor: Actor,
+    engine: Engine,
+    post_id: int,
+    account_ids: Sequence[int] | None = None,
+    reason: str | None = None,
+) -> list[Job]:
+    """Take a published post down from its networks (every one, or ``account_ids``).
+
+    One ``delete`` job per publication goes to the outbox; the worker deletes it from the
+    network and marks the target ``deleted`` (until then it stays ``published``). Allowed to
+    the owner of a personal account; on brand accounts, to those who may publish there and
+    to those who may freeze publishing (crisis response, compliance, administrators). Returns
+    the jobs, queued or already on their way.
+    """
+    if not actor.can(Permission.POSTS_UNPUBLISH):
+        raise Forbidden(f"your role ({actor.role.value}) may not take posts down")
+    post = get_post(session, actor=actor, post_id=post_id)
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > MAX_REASON_CHARS:
+        raise InvalidInput(f"reason: at most {MAX_REASON_CHARS} characters")
+    live = [t for t in post.targets if t.status == TargetStatus.PUBLISHED.value]
+    if account_ids is not None:
+        unknown = sorted(set(account_ids) - {t.account_id for t in post.targets})
+        if unknown:
+            raise InvalidInput(
+                f"account_ids: post {post.id} does not go to account(s) "
+                f"{', '.join(map(str, unknown))}"
+            )
+        live = [t for t in live if t.account_id in account_ids]
+    if not live:
+        raise Conflict(
+            f"post {post.id} is not published on "
+            + ("those accounts" if account_ids is not None else "any account")
+            + ": there is nothing to take down"
+        )
+    accounts = {a.id: a for a in accounts_of(session, post)}
+    for target in live:
+        account = accounts[target.account_id]
+        refusal = _unpublish_refusal(engine.policy, actor=actor, account=account)
+        if refusal is not None:
+            raise Forbidden(refusal)
+    chosen = [t.account_id for t in live]
+    record(
+        session,
+        actor=actor.email,
+        action="post.unpublish",
+        target_type="post",
+        target_id=post.id,
+        before=_snapshot(post),
+        after={"take_down_from": chosen},
+        reason=reason,
+    )
+    return _enqueue_delete(session, post.id, actor, chosen, reason)

@@ -18,13 +18,16 @@ __all__ = ["Job", "JobKind", "JobStatus", "SandboxPost"]
 
 class JobKind(StrEnum):
     PUBLISH = "publish"
+    DELETE = "delete"
+    """Take a published post down from one of its networks."""
 
 
 class JobStatus(StrEnum):
     QUEUED = "queued"
     """Waiting for ``next_attempt_at``."""
     RUNNING = "running"
-    """Claimed by ``locked_by`` at ``locked_at``; reclaimed when that lease runs out."""
+    """Claimed by ``locked_by`` at ``locked_at``; reclaimed when that lease runs out (the
+    worker renews ``locked_at`` while a slow network call is in progress)."""
     DONE = "done"
     FAILED = "failed"
     """Permanently: ``last_error`` says why."""
@@ -39,7 +42,9 @@ class Job(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    """For ``publish``: ``post_id``, ``target_id``, ``account_id`` and the post ``version``."""
+    """For ``publish``: ``post_id``, ``target_id``, ``account_id`` and the post ``version``;
+    for ``delete``: ``post_id``, ``target_id``, ``account_id`` and the network's
+    ``external_id`` of the publication."""
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     """Also sent to the network, so a retry can never publish twice."""
     status: Mapped[str] = mapped_column(String(12), default=JobStatus.QUEUED.value)

@@ -5,13 +5,22 @@ approved post is never lost: either the schedule and its jobs commit together, o
 does. The worker claims due jobs (``claim_jobs``), publishes each through its account's
 connector with the job's idempotency key, and records the outcome (``process_job``). A job
 whose worker died is reclaimed once its lease runs out; the idempotency key makes the second
-attempt return the first post instead of publishing again.
+attempt return the first post instead of publishing again. While a network call is in
+progress the worker renews its lease (``extend_lease``, every third of the lease), so a slow
+publication is not taken over by another worker while its own is still alive.
+
+``enqueue_delete`` takes a published post down from its networks the same way: one ``delete``
+job per publication, processed by the worker with the same retries; the target becomes
+``deleted`` once the network confirms. Deleting is not paused by a crisis freeze (taking a
+post down is what a crisis may call for).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,6 +67,8 @@ class RetryPolicy:
 
 class Outcome(StrEnum):
     PUBLISHED = "published"
+    DELETED = "deleted"
+    """A delete job's publication is gone from the network."""
     RETRY = "retry"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -144,6 +155,84 @@ def _requeue(job: Job, due: datetime) -> None:
     job.finished_at = None
 
 
+def delete_key(*, target: PostTarget, external_id: str) -> str:
+    """One key per publication to take down (a target published again gets a new one)."""
+    digest = hashlib.sha256(external_id.encode()).hexdigest()[:16]
+    return f"hashtags-delete-{target.post_id}-{target.id}-{digest}"
+
+
+def enqueue_delete(
+    session: Session,
+    *,
+    post_id: int,
+    actor: Actor | str,
+    account_ids: list[int] | None = None,
+    reason: str | None = None,
+) -> list[Job]:
+    """Queue one ``delete`` job per published target of the post (of ``account_ids`` only,
+    when given), due now. Who may ask is checked by the caller (``posts.service``).
+
+    Asking again while a deletion is queued or running adds nothing; a failed or cancelled
+    one is queued again.
+    """
+    post = session.get(Post, post_id)
+    if post is None:
+        raise NotFound(f"post {post_id} does not exist")
+    published = [t for t in post.targets if t.status == TargetStatus.PUBLISHED and t.external_id]
+    if account_ids is not None:
+        published = [t for t in published if t.account_id in account_ids]
+    if not published:
+        raise Conflict(
+            f"post {post_id} is published on none of "
+            + ("those accounts" if account_ids is not None else "its accounts")
+            + ": there is nothing to take down"
+        )
+    now = utcnow()
+    jobs: list[Job] = []
+    for target in published:
+        external_id = str(target.external_id)
+        key = delete_key(target=target, external_id=external_id)
+        job = session.execute(select(Job).where(Job.idempotency_key == key)).scalar_one_or_none()
+        if job is None:
+            job = Job(
+                kind=JobKind.DELETE.value,
+                payload={
+                    "post_id": post.id,
+                    "target_id": target.id,
+                    "account_id": target.account_id,
+                    "external_id": external_id,
+                },
+                idempotency_key=key,
+                status=JobStatus.QUEUED.value,
+                attempts=0,
+                next_attempt_at=now,
+            )
+            session.add(job)
+        elif job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+            jobs.append(job)
+            continue  # already on its way
+        else:
+            _requeue(job, now)
+        target.error = None
+        session.flush()
+        record(
+            session,
+            actor=_actor_name(actor),
+            action="unpublish.queue",
+            target_type="post_target",
+            target_id=target.id,
+            after={
+                "post_id": post.id,
+                "account_id": target.account_id,
+                "external_id": external_id,
+                "job_id": job.id,
+            },
+            reason=reason,
+        )
+        jobs.append(job)
+    return jobs
+
+
 def claim_jobs(
     session: Session,
     *,
@@ -212,6 +301,67 @@ def release_jobs(session: Session, *, worker_id: str, job_ids: list[int]) -> Non
     )
 
 
+def extend_lease(
+    session: Session, *, job_id: int, worker_id: str, now: datetime | None = None
+) -> bool:
+    """Renew ``worker_id``'s lease on a running job; False if the job is no longer its own."""
+    renewed = session.execute(
+        update(Job)
+        .where(
+            Job.id == job_id,
+            Job.locked_by == worker_id,
+            Job.status == JobStatus.RUNNING.value,
+        )
+        .values(locked_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(renewed, "rowcount", 0))
+
+
+class _Heartbeat:
+    """Renews a job's lease every ``every`` seconds from a thread, while the network call it
+    guards is in progress. A renewal that fails (a busy database) is tried again at the next
+    beat; one that finds the job taken over stops the heartbeat."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], *, job_id: int, worker_id: str, every: float | None
+    ) -> None:
+        self._sessions = sessions
+        self._job_id = job_id
+        self._worker_id = worker_id
+        self._every = every
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _Heartbeat:
+        if self._every is not None and self._every > 0:
+            self._thread = threading.Thread(
+                target=self._run, name=f"lease-{self._job_id}", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        assert self._every is not None
+        while not self._stop.wait(self._every):
+            try:
+                with transaction(self._sessions) as session:
+                    still_ours = extend_lease(
+                        session, job_id=self._job_id, worker_id=self._worker_id
+                    )
+            except Exception as exc:
+                log.warning("job %s: lease renewal failed: %s", self._job_id, type(exc).__name__)
+                continue
+            if not still_ours:
+                log.warning("job %s: lease lost to another worker", self._job_id)
+                return
+
+
 def is_frozen(session: Session, *, account: SocialAccount) -> bool:
     """The crisis freeze, from ``hashtags.crisis`` when it is installed; the account's own
     ``frozen`` flag otherwise."""
@@ -226,9 +376,18 @@ def is_frozen(session: Session, *, account: SocialAccount) -> bool:
 
 @dataclass(slots=True)
 class _Prepared:
+    kind: JobKind
     text: str
+    """For ``publish``: the post's text; for ``delete``: the network's id of the publication."""
     key: str
     publisher: Publisher
+
+
+def _call_network(prepared: _Prepared) -> Published | None:
+    if prepared.kind == JobKind.DELETE:
+        prepared.publisher.delete(prepared.text)
+        return None
+    return prepared.publisher.publish(prepared.text, idempotency_key=prepared.key)
 
 
 def process_job(
@@ -240,11 +399,14 @@ def process_job(
     retry: RetryPolicy | None = None,
     freeze_recheck_seconds: float = 60.0,
     rng: random.Random | None = None,
+    heartbeat_seconds: float | None = None,
 ) -> Outcome:
-    """Run one claimed job: check it still applies, publish outside any transaction, record.
+    """Run one claimed job: check it still applies, call the network outside any
+    transaction (publish, or delete), record the outcome.
 
     No transaction is open while the network is called: a slow network holds no lock, and
     the sandbox (which lives in our database) commits on its own, as a remote network would.
+    With ``heartbeat_seconds``, the job's lease is renewed that often during the call.
     """
     retry = retry or RetryPolicy()
     with transaction(sessions) as session:
@@ -257,13 +419,14 @@ def process_job(
         )
     if isinstance(prepared, Outcome):
         return prepared
-    result: Published | ConnectorError
-    try:
-        result = prepared.publisher.publish(prepared.text, idempotency_key=prepared.key)
-    except ConnectorError as exc:
-        result = exc
-    except Exception as exc:  # a connector bug or an unforeseen network failure: retry later
-        result = ConnectorError(f"unexpected {type(exc).__name__} in the connector")
+    result: Published | ConnectorError | None
+    with _Heartbeat(sessions, job_id=job_id, worker_id=worker_id, every=heartbeat_seconds):
+        try:
+            result = _call_network(prepared)
+        except ConnectorError as exc:
+            result = exc
+        except Exception as exc:  # a connector bug or an unforeseen network failure: retry
+            result = ConnectorError(f"unexpected {type(exc).__name__} in the connector")
     with transaction(sessions) as session:
         return _record(
             session, job_id=job_id, worker_id=worker_id, result=result, retry=retry, rng=rng
@@ -302,6 +465,8 @@ def _prepare(
     job = _owned(session, job_id=job_id, worker_id=worker_id)
     if job is None:
         return Outcome.LOST
+    if job.kind == JobKind.DELETE:
+        return _prepare_delete(session, job, publisher_for=publisher_for)
     if job.kind != JobKind.PUBLISH:
         _fail(session, job, None, f"unknown job kind {job.kind!r}")
         return Outcome.FAILED
@@ -357,7 +522,48 @@ def _prepare(
             _fail(session, job, target, str(exc))
             return Outcome.FAILED
         raise
-    return _Prepared(text=post.text, key=job.idempotency_key, publisher=publisher)
+    return _Prepared(
+        kind=JobKind.PUBLISH, text=post.text, key=job.idempotency_key, publisher=publisher
+    )
+
+
+def _prepare_delete(
+    session: Session, job: Job, *, publisher_for: PublisherFor
+) -> _Prepared | Outcome:
+    payload: dict[str, Any] = job.payload
+    target = session.get(PostTarget, payload.get("target_id"))
+    if target is None:
+        _finish(session, job, JobStatus.CANCELLED, "the post or its target was deleted")
+        return Outcome.CANCELLED
+    if target.status == TargetStatus.DELETED:
+        _finish(session, job, JobStatus.DONE, None)
+        return Outcome.DELETED
+    if target.status != TargetStatus.PUBLISHED or target.external_id != payload["external_id"]:
+        _finish(
+            session,
+            job,
+            JobStatus.CANCELLED,
+            f"target {target.id} is {target.status}: publication "
+            f"{payload['external_id']} is no longer there to delete",
+        )
+        return Outcome.CANCELLED
+    account = session.get(SocialAccount, target.account_id)
+    if account is None:  # pragma: no cover - the foreign key prevents it
+        _fail_delete(session, job, target, "the target account no longer exists")
+        return Outcome.FAILED
+    try:
+        publisher = publisher_for(account)
+    except ConnectorError as exc:
+        if exc.permanent:
+            _fail_delete(session, job, target, str(exc))
+            return Outcome.FAILED
+        raise
+    return _Prepared(
+        kind=JobKind.DELETE,
+        text=str(payload["external_id"]),
+        key=job.idempotency_key,
+        publisher=publisher,
+    )
 
 
 def _finish(session: Session, job: Job, status: JobStatus, error: str | None) -> None:
@@ -406,12 +612,32 @@ def _fail(session: Session, job: Job, target: PostTarget | None, error: str) -> 
     _settle(session, target.post)
 
 
+def _fail_delete(session: Session, job: Job, target: PostTarget, error: str) -> None:
+    """A deletion failed for good: the post is still on the network, and the target says
+    why it could not be taken down."""
+    job.status = JobStatus.FAILED.value
+    job.last_error = error
+    job.locked_by = job.locked_at = None
+    job.finished_at = utcnow()
+    target.error = f"could not delete it from the network: {error}"
+    log.warning("delete job %s failed for good after %s attempts: %s", job.id, job.attempts, error)
+    record(
+        session,
+        actor=WORKER_ACTOR,
+        action="unpublish.fail",
+        target_type="post_target",
+        target_id=target.id,
+        after={"post_id": target.post_id, "account_id": target.account_id, "job_id": job.id},
+        reason=error,
+    )
+
+
 def _record(
     session: Session,
     *,
     job_id: int,
     worker_id: str,
-    result: Published | ConnectorError,
+    result: Published | ConnectorError | None,
     retry: RetryPolicy,
     rng: random.Random | None,
 ) -> Outcome:
@@ -425,12 +651,16 @@ def _record(
     if target is None:
         _finish(session, job, JobStatus.CANCELLED, "the post or its target was deleted")
         return Outcome.CANCELLED
+    deleting = job.kind == JobKind.DELETE
     if isinstance(result, ConnectorError):
         message = str(result)
         if result.permanent or job.attempts >= retry.max_attempts:
             if not result.permanent:
                 message = f"gave up after {job.attempts} attempts: {message}"
-            _fail(session, job, target, message)
+            if deleting:
+                _fail_delete(session, job, target, message)
+            else:
+                _fail(session, job, target, message)
             return Outcome.FAILED
         wait = retry.delay(job.attempts, rng)
         job.status = JobStatus.QUEUED.value
@@ -438,13 +668,15 @@ def _record(
         job.last_error = message
         job.locked_by = job.locked_at = None
         target.error = f"{message} (attempt {job.attempts} of {retry.max_attempts}; retrying)"
+        if deleting:
+            target.error = "deleting: " + target.error
         log.info(
             "job %s: attempt %s failed, retry in %.0fs: %s", job.id, job.attempts, wait, message
         )
         record(
             session,
             actor=WORKER_ACTOR,
-            action="publish.retry",
+            action="unpublish.retry" if deleting else "publish.retry",
             target_type="post_target",
             target_id=target.id,
             after={
@@ -456,6 +688,26 @@ def _record(
         )
         return Outcome.RETRY
     _finish(session, job, JobStatus.DONE, None)
+    if deleting:
+        if target.status != TargetStatus.DELETED:
+            target.status = TargetStatus.DELETED.value
+            target.error = None
+            record(
+                session,
+                actor=WORKER_ACTOR,
+                action="unpublish.done",
+                target_type="post_target",
+                target_id=target.id,
+                after={
+                    "post_id": target.post_id,
+                    "account_id": target.account_id,
+                    "external_id": job.payload["external_id"],
+                    "job_id": job.id,
+                    "attempt": job.attempts,
+                },
+            )
+        return Outcome.DELETED
+    assert result is not None
     if target.status != TargetStatus.PUBLISHED:
         target.status = TargetStatus.PUBLISHED.value
         target.external_id = result.external_id
@@ -539,7 +791,9 @@ def retry_job(session: Session, *, actor: Actor | str, job_id: int) -> Job:
     before = {"status": job.status, "last_error": job.last_error}
     _requeue(job, utcnow())
     target = session.get(PostTarget, job.payload.get("target_id"))
-    if target is not None:
+    if target is not None and job.kind == JobKind.DELETE:
+        target.error = None  # still published: the deletion is simply tried again
+    elif target is not None:
         target.status = TargetStatus.QUEUED.value
         target.error = None
         if target.post.status == PostStatus.FAILED:

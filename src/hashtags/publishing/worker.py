@@ -43,8 +43,12 @@ class WorkerOptions:
     worker_id: str = field(default_factory=_worker_id)
     batch_size: int = 10
     lease_seconds: float = 300.0
-    """A running job whose worker has not finished it within this long is taken over. It
-    must exceed the slowest publish (network timeouts are 30 s)."""
+    """A running job whose worker has not renewed its lease within this long is taken over
+    (its worker died). The worker renews it during a slow network call (``heartbeat_seconds``),
+    so a publication may take longer than this without being done twice."""
+    heartbeat_seconds: float | None = None
+    """How often the lease of the job in hand is renewed while its network call runs;
+    default: a third of ``lease_seconds``, so two renewals can fail before it runs out."""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     freeze_recheck_seconds: float = 60.0
     maintenance_seconds: float | None = 60.0
@@ -151,6 +155,8 @@ def run_worker(
                             publisher_for=build,
                             retry=options.retry,
                             freeze_recheck_seconds=options.freeze_recheck_seconds,
+                            heartbeat_seconds=options.heartbeat_seconds
+                            or options.lease_seconds / 3,
                         )
                     except Exception as exc:
                         # The job stays claimed and is retried when its lease runs out.

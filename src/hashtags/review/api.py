@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel, Field
 
 from hashtags.api.deps import require
 from hashtags.errors import InvalidInput
 from hashtags.people.permissions import Permission
 from hashtags.people.service import Actor
+from hashtags.policy.active import enforced_policy
 from hashtags.review.engine import Engine, InvalidText
 from hashtags.review.types import Context
 
@@ -28,14 +29,15 @@ class ReviewIn(BaseModel):
     """Also run the trained classifiers (toxicity, sentiment): about a millisecond more."""
 
 
-def policy_engine(request: Request) -> Engine:
-    """The engine of the configured policy, compiled once per process."""
-    engine: Engine | None = getattr(request.app.state, "engine_review", None)
-    if engine is None:
-        from hashtags.policy.active import active_policy
+def app_engine(app: FastAPI) -> Engine:
+    """The engine of the policy in force (the newest saved version, else the configured file),
+    compiled once per version; re-checked at most every 2 s (``hashtags.policy.active``)."""
+    return enforced_policy(app).engine()
 
-        engine = request.app.state.engine_review = Engine(active_policy(request.app.state.settings))
-    return engine
+
+def policy_engine(request: Request) -> Engine:
+    """The engine of the policy in force, for every route that reviews or reads the policy."""
+    return app_engine(request.app)
 
 
 @router.post("/review")

@@ -47,6 +47,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+WRITE_INTENT = "hashtags_write_intent"
+
+
+def writing(engine: Engine) -> Engine:
+    """``engine`` for a transaction that will write: on SQLite it begins with ``BEGIN
+    IMMEDIATE`` (see ``make_engine``); elsewhere it is the engine itself."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(**{WRITE_INTENT: True})
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
     if url.startswith("sqlite"):
@@ -65,10 +76,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            # Deferred: a reading request must not take SQLite's single write lock (with
-            # IMMEDIATE, concurrent API requests queued behind one another until the busy
-            # timeout). Services that read then write do their first write early.
-            connection.exec_driver_sql("BEGIN")
+            # Deferred by default: a reading request must not take SQLite's single write lock.
+            # A transaction that will write (``writing(engine)``) takes it at BEGIN instead:
+            # a deferred one that reads, then writes after another connection committed, fails
+            # at once with "database is locked" (no busy wait can help it), while IMMEDIATE
+            # waits up to the busy timeout for the other writer to finish.
+            immediate = connection.get_execution_options().get(WRITE_INTENT, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

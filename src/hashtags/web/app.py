@@ -31,9 +31,7 @@ def plotly_script() -> Path:
 def mount_web(app: FastAPI) -> None:
     from hashtags.web.pages import discover
 
-    static = files("hashtags.web").joinpath("static")
-    app.mount(STATIC_PREFIX, StaticFiles(directory=str(static)), name="static")
-
+    # Before the static mount, which would otherwise answer (404) for this path.
     @app.get(STATIC_PREFIX + "/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
         return FileResponse(
@@ -41,6 +39,9 @@ def mount_web(app: FastAPI) -> None:
             media_type="text/javascript",
             headers={"Cache-Control": "public, max-age=86400"},
         )
+
+    static = files("hashtags.web").joinpath("static")
+    app.mount(STATIC_PREFIX, StaticFiles(directory=str(static)), name="static")
 
     for module in discover():
         app.include_router(module.router, include_in_schema=False)

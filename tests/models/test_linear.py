@@ -1,0 +1,58 @@
+"""The NumPy logistic regression behind the reply head: it learns, it is deterministic."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hashtags.models.linear import fit_softmax, softmax
+
+
+def _blobs(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(4, 8)) * 3
+    y = np.repeat(np.arange(4), 30)
+    x = (centres[y] + rng.normal(size=(len(y), 8))).astype(np.float32)
+    return x, y
+
+
+def test_separable_classes_are_learnt() -> None:
+    x, y = _blobs(0)
+    head = fit_softmax(x, y, 4, l2=1e-3)
+    assert np.mean(head.logits(x).argmax(axis=1) == y) == 1.0
+    p = head.probabilities(x)
+    assert np.allclose(p.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_same_rows_same_weights() -> None:
+    x, y = _blobs(1)
+    a = fit_softmax(x, y, 4, l2=1e-2)
+    b = fit_softmax(x, y, 4, l2=1e-2)
+    assert np.array_equal(a.weights, b.weights) and np.array_equal(a.bias, b.bias)
+
+
+def test_stronger_regularisation_gives_smaller_weights_and_softer_probabilities() -> None:
+    x, y = _blobs(2)
+    loose = fit_softmax(x, y, 4, l2=1e-3)
+    tight = fit_softmax(x, y, 4, l2=1.0)
+    assert np.linalg.norm(tight.weights) < np.linalg.norm(loose.weights)
+    assert tight.probabilities(x).max(axis=1).mean() < loose.probabilities(x).max(axis=1).mean()
+
+
+def test_sample_weights_shift_the_decision() -> None:
+    # Two overlapping classes: weighting class 1 up moves the boundary towards class 0.
+    rng = np.random.default_rng(3)
+    x = np.concatenate((rng.normal(-0.5, 1, 200), rng.normal(0.5, 1, 200)))[:, None]
+    y = np.repeat([0, 1], 200)
+    plain = fit_softmax(x.astype(np.float32), y, 2, l2=1e-3)
+    heavy = fit_softmax(
+        x.astype(np.float32), y, 2, l2=1e-3, sample_weight=np.where(y == 1, 5.0, 1.0)
+    )
+    share = [
+        float(np.mean(h.logits(x.astype(np.float32)).argmax(axis=1) == 1)) for h in (plain, heavy)
+    ]
+    assert share[1] > share[0]
+
+
+def test_temperature_softens() -> None:
+    z = np.asarray([[2.0, 0.0, -1.0]], dtype=np.float32)
+    assert softmax(z / 3).max() < softmax(z).max()
