@@ -89,6 +89,9 @@ def test_the_sandbox_refuses_texts_over_its_length_limit_for_good(
     db.commit()
     ours = SandboxConnector(sessions=factory, account_id=brand.id, handle=brand.handle)
     ours.publish("x" * MAX_CHARS, idempotency_key="long-1")
+    # Links count 23 characters, as on the compose page (hashtags.posts.limits).
+    linked = "x" * (MAX_CHARS - 24) + " https://cafeterra.es/" + "a" * 80
+    ours.publish(linked, idempotency_key="link")
     with pytest.raises(ConnectorError, match=f"501 characters, more than the {MAX_CHARS}") as e:
         ours.publish("x" * (MAX_CHARS + 1), idempotency_key="long-2")
     assert e.value.permanent

@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hashtags.connectors.base import ConnectorError, Mention, Published
 from hashtags.connectors.models import SandboxPost
+from hashtags.posts.limits import LIMITS, length
 from hashtags.storage.db import transaction, utcnow
 
 URL_PREFIX = "sandbox://"
-MAX_CHARS = 500
-"""The longest text the sandbox accepts, as a default Mastodon instance."""
+MAX_CHARS = LIMITS["sandbox"].max_chars
+"""The longest text the sandbox accepts, counted as the compose page counts it (links as 23
+characters, as a default Mastodon instance): ``hashtags.posts.limits``."""
 
 
 class SandboxConnector:
@@ -46,9 +48,10 @@ class SandboxConnector:
         return f"{URL_PREFIX}{self._name}/{post_id}"
 
     def publish(self, text: str, *, idempotency_key: str) -> Published:
-        if len(text) > MAX_CHARS:
+        size = length(text, "sandbox")
+        if size > MAX_CHARS:
             raise ConnectorError(
-                f"sandbox: refused with 422: the text has {len(text)} characters, more than "
+                f"sandbox: refused with 422: the text has {size} characters, more than "
                 f"the {MAX_CHARS} this network accepts: shorten it and submit it again",
                 permanent=True,
             )
