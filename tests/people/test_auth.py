@@ -15,11 +15,36 @@ from hashtags.people.permissions import Role
 from tests.support.api import PASSWORD, Person
 
 
+def _enable_two_factor(client: TestClient, csrf: str) -> None:
+    uri = client.post("/api/v1/me/2fa/setup", headers={"X-CSRF-Token": csrf}).json()
+    code = pyotp.parse_uri(uri["provisioning_uri"]).now()
+    enabled = client.post(
+        "/api/v1/me/2fa/enable", json={"code": code}, headers={"X-CSRF-Token": csrf}
+    )
+    assert enabled.status_code == 204
+
+
+def test_roles_the_policy_names_need_two_factor_before_anything_else(
+    client: TestClient, people: dict[Role, Person], login: Callable[[str], str]
+) -> None:
+    csrf = login("compliance@cafeterra.es")  # the demo policy lists compliance
+    refused = client.get("/api/v1/users")
+    assert refused.status_code == 403 and "two-factor" in refused.json()["detail"]
+    assert client.get("/api/v1/me").status_code == 200  # seeing oneself and setting it up work
+    _enable_two_factor(client, csrf)
+    assert client.get("/api/v1/users").status_code == 200
+    # A role the policy does not list signs in with a password alone.
+    client.cookies.clear()
+    login("employee@cafeterra.es")
+    assert client.get("/api/v1/posts").status_code == 200
+
+
 def test_login_sets_a_session_and_writes_need_csrf(
     client: TestClient, people: dict[Role, Person], login: Callable[[str], str]
 ) -> None:
     csrf = login("admin@cafeterra.es")
     assert client.get("/api/v1/me").json()["email"] == "admin@cafeterra.es"
+    _enable_two_factor(client, csrf)  # the policy asks it of administrators
     body = {"email": "new@cafeterra.es", "name": "New", "role": "employee", "password": PASSWORD}
     refused = client.post("/api/v1/users", json=body)
     assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hashtags.api.token_cache import TokenCache, watch_for
 from hashtags.errors import Forbidden, Unauthorized
+from hashtags.people.models import User
 from hashtags.people.permissions import Permission
 from hashtags.people.service import Actor, session_actor, token_actor, touch_token
 from hashtags.settings import Settings
@@ -107,11 +108,20 @@ async def authenticate(
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise Unauthorized("sign in first, or send an API token")
-    actor = await run_in_threadpool(_session_lookup, factory, cookie)
+    actor, totp_enabled = await run_in_threadpool(_session_lookup, factory, cookie)
     if request.method not in SAFE_METHODS:
         sent = x_csrf_token or request.scope.get("hashtags.form_csrf")
         if not sent or sent != actor.csrf_token:
             raise Forbidden("missing or wrong CSRF token (X-CSRF-Token header)")
+    if not totp_enabled and not request.url.path.startswith(TWO_FACTOR_EXEMPT):
+        from hashtags.review.api import app_engine
+
+        if actor.role.value in app_engine(request.app).policy.security.two_factor_roles:
+            raise Forbidden(
+                f"the policy requires two-factor authentication for your role "
+                f"({actor.role.value}): set it up first (POST /api/v1/me/2fa/setup, then "
+                f"/api/v1/me/2fa/enable)"
+            )
     return actor
 
 
@@ -127,9 +137,17 @@ def _token_lookup(factory: sessionmaker[Session], raw: str) -> Actor:
     return actor
 
 
-def _session_lookup(factory: sessionmaker[Session], cookie: str) -> Actor:
+TWO_FACTOR_EXEMPT = ("/api/v1/me", "/api/v1/auth/")
+"""What a person whose role needs two-factor may use before it is on: seeing themselves,
+setting it up, signing out (the web app has its own set-up page)."""
+
+
+def _session_lookup(factory: sessionmaker[Session], cookie: str) -> tuple[Actor, bool]:
+    """The session's person, and whether their two-factor authentication is on."""
     with factory() as session, session.begin():
-        return session_actor(session, token=cookie)[0]
+        actor, _ = session_actor(session, token=cookie)
+        user = session.get(User, actor.user_id)
+        return actor, bool(user and user.totp_enabled)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
