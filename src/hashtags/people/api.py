@@ -16,8 +16,7 @@ from hashtags.api.deps import (
     require,
     token_cache,
 )
-from hashtags.audit.service import record
-from hashtags.errors import DomainError, InvalidInput, Unauthorized
+from hashtags.errors import DomainError, Unauthorized
 from hashtags.people import service
 from hashtags.people.models import ApiToken, User
 from hashtags.people.permissions import Permission, Role
@@ -130,28 +129,17 @@ def update_user(
     db: DbSession,
     actor: Annotated[Actor, require(Permission.PEOPLE_MANAGE)],
 ) -> UserOut:
-    user = service.get_user(db, user_id=user_id)
-    before = {"role": user.role, "active": user.active, "language": user.language}
-    if body.role is not None:
-        try:
-            user.role = Role(body.role).value
-        except ValueError:
-            raise InvalidInput(f"role: {body.role!r} is not a role") from None
-    if body.active is not None:
-        user.active = body.active
-    if body.language is not None:
-        user.language = body.language
-    after = {"role": user.role, "active": user.active, "language": user.language}
-    record(
+    current = service.get_user(db, user_id=user_id)
+    was = (current.role, current.active)
+    user = service.update_user(
         db,
-        actor=actor.email,
-        action="user.update",
-        target_type="user",
-        target_id=user.id,
-        before=before,
-        after=after,
+        actor=actor,
+        user_id=user_id,
+        role=body.role,
+        active=body.active,
+        language=body.language,
     )
-    if (after["role"], after["active"]) != (before["role"], before["active"]):
+    if (user.role, user.active) != was:
         # Their tokens' cached permissions are stale: here at once; elsewhere the commit (or
         # its notification) tells every process (hashtags.api.token_cache).
         token_cache(request).invalidate()

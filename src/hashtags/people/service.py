@@ -345,15 +345,19 @@ def update_user(
     user_id: int,
     role: Role | str | None = None,
     active: bool | None = None,
+    language: str | None = None,
 ) -> User:
-    """Change someone's role or deactivate (reactivate) them; ``None`` leaves it as it is.
+    """Change someone's role, language, or deactivate (reactivate) them; ``None`` leaves it as
+    it is. The web app's people page and ``PATCH /api/v1/users/{id}`` both come here.
 
     Nobody changes their own role or deactivates themselves: an administrator could otherwise
     lock everyone out. Deactivated people cannot sign in, and their sessions and tokens stop
     working (they are checked on every use). Audited as ``user.update`` when anything changed.
     """
     user = get_user(session, user_id=user_id)
-    before = {"role": user.role, "active": user.active}
+    before: dict[str, object] = {"role": user.role, "active": user.active}
+    if language is not None:  # the audit shows the language only when it was asked to change
+        before["language"] = user.language
     if role is not None:
         try:
             new_role = Role(role).value
@@ -368,7 +372,9 @@ def update_user(
         if not active and user.id == actor.user_id:
             raise Forbidden("you cannot deactivate yourself; ask another administrator")
         user.active = active
-    after = {"role": user.role, "active": user.active}
+    after: dict[str, object] = {"role": user.role, "active": user.active}
+    if language is not None:
+        user.language = after["language"] = language
     if after != before:
         record(
             session,
