@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Request, Response
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +29,18 @@ log = logging.getLogger(__name__)
 SESSION_COOKIE = "hashtags_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+    """The session cookie, as both sign-ins (API and web app) set it."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.env == "production",
+        max_age=settings.session_hours * 3600,
+    )
 
 
 def get_settings(request: Request) -> Settings:

@@ -14,6 +14,7 @@ from hashtags.api.deps import (
     IdPath,
     SettingsDep,
     require,
+    set_session_cookie,
     token_cache,
 )
 from hashtags.errors import DomainError, Unauthorized
@@ -46,14 +47,7 @@ def login(body: LoginIn, response: Response, db: DbSession, settings: SettingsDe
         db.commit()  # keep the failure count and any lockout, then refuse
         raise
     token, web_session = service.start_session(db, user=user, settings=settings)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.env == "production",
-        max_age=settings.session_hours * 3600,
-    )
+    set_session_cookie(response, token, settings)
     return LoginOut(
         csrf_token=web_session.csrf_token, two_factor_required=not web_session.second_factor_done
     )

@@ -72,7 +72,7 @@ def N_(message: str) -> str:
     return message
 
 
-KEYWORDS = {"_": None, "gettext": (2,), "t": (2,), "_t": (2,), "N_": None, "NavItem": (1,)}
+KEYWORDS = {"_": None, "gettext": (2,), "t": (2,), "N_": None, "NavItem": (1,)}
 """How messages are found in the web app's Python code (Babel keyword specs)."""
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from hashtags.api.deps import SESSION_COOKIE, DbSession, SettingsDep
+from hashtags.api.deps import SESSION_COOKIE, DbSession, SettingsDep, set_session_cookie
 from hashtags.errors import DomainError, Forbidden
 from hashtags.people import service
 from hashtags.people.service import session_actor
@@ -27,7 +27,7 @@ from hashtags.web.deps import (
     t,
     visitor_language,
 )
-from hashtags.web.i18n import LANG_COOKIE, LANGUAGES, N_, pick_language
+from hashtags.web.i18n import LANG_COOKIE, LANGUAGES, N_, gettext, pick_language
 
 router = APIRouter()
 NAV: list[NavItem] = []
@@ -83,7 +83,7 @@ def login(request: Request, form: Form, db: DbSession, settings: SettingsDep) ->
         return _login_page(
             request,
             email=email,
-            error=_t(lang, "This form has expired: please try again."),
+            error=gettext(lang, "This form has expired: please try again."),
             status_code=403,
         )
     try:
@@ -94,34 +94,22 @@ def login(request: Request, form: Form, db: DbSession, settings: SettingsDep) ->
         return _login_page(
             request,
             email=email,
-            error=_t(lang, "Too many failed sign-ins: try again later."),
+            error=gettext(lang, "Too many failed sign-ins: try again later."),
             status_code=403,
         )
     except DomainError:
         return _login_page(
-            request, email=email, error=_t(lang, "Wrong e-mail or password."), status_code=401
+            request, email=email, error=gettext(lang, "Wrong e-mail or password."), status_code=401
         )
     token, web_session = service.start_session(db, user=user, settings=settings)
     target = safe_next(field_text(form, "next"))
     if not web_session.second_factor_done:
         target = f"/login/two-factor?next={target}"
     response = RedirectResponse(target, status_code=303)
-    _session_cookie(response, token, settings.env == "production", settings.session_hours)
+    set_session_cookie(response, token, settings)
     response.set_cookie(LANG_COOKIE, pick_language(user.language), max_age=YEAR, samesite="lax")
     response.delete_cookie(PRELOGIN_COOKIE)
     return response
-
-
-def _t(lang: str, message: str) -> str:
-    from hashtags.web.i18n import gettext
-
-    return gettext(lang, message)
-
-
-def _session_cookie(response: Response, token: str, secure: bool, hours: int) -> None:
-    response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure, max_age=hours * 3600
-    )
 
 
 @router.get("/login/two-factor", response_model=None)
@@ -165,7 +153,7 @@ def second_factor(request: Request, form: Form, db: DbSession, settings: Setting
             request,
             "auth/two_factor.html",
             {
-                "error": _t(lang, "That code is not valid. Check your authenticator's clock."),
+                "error": gettext(lang, "That code is not valid. Check your authenticator's clock."),
                 "csrf_token": web_session.csrf_token,
                 "next": safe_next(field_text(form, "next")),
             },
