@@ -180,7 +180,7 @@ def test_a_stale_version_is_refused_with_the_reason(
         {"request_id": request_id(page.text), "decision": "approve", "version": "7"},
     )
     assert response.status_code == 409
-    assert "version 7" in response.text
+    assert "versión 7" in response.text  # the service's refusal, in the approver's language
     assert post_of(factory, pid).status == "in_review"
 
 

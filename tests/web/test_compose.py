@@ -147,7 +147,7 @@ def test_editing_a_stale_version_is_refused(
     assert me.post(location, {**form, "text": ALLOW + " Hasta las 20h."}).status_code == 303
     stale = me.post(location, {**form, "text": ALLOW + " Otra cosa."})
     assert stale.status_code == 422
-    assert "reload" in stale.text
+    assert "vuelve a cargarla" in stale.text  # the service's refusal, in Spanish
 
 
 def test_the_live_review_is_the_api_with_the_page_csrf_token(

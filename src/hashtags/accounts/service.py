@@ -41,7 +41,9 @@ def encrypt_credentials(credentials: dict[str, str], *, settings: Settings) -> s
             raise InvalidInput("credentials: each name must be 1 to 80 characters")
         if not value or len(value) > MAX_CREDENTIAL_CHARS:
             raise InvalidInput(
-                f"credentials.{name}: give a value of 1 to {MAX_CREDENTIAL_CHARS} characters"
+                "credentials.%(name)s: give a value of 1 to %(most)s characters",
+                name=name,
+                most=MAX_CREDENTIAL_CHARS,
             )
     payload = json.dumps(credentials, sort_keys=True).encode()
     return Fernet(settings.fernet_key).encrypt(payload).decode()
@@ -55,8 +57,9 @@ def account_credentials(account: SocialAccount, *, settings: Settings) -> dict[s
         data = Fernet(settings.fernet_key).decrypt(account.credentials.encode())
     except InvalidToken:
         raise Conflict(
-            f"account {account.id}: its credentials cannot be decrypted with the current key "
-            "(HASHTAGS_ENCRYPTION_KEY changed?); enter them again"
+            "account %(account)s: its credentials cannot be decrypted with the current key "
+            "(HASHTAGS_ENCRYPTION_KEY changed?); enter them again",
+            account=account.id,
         ) from None
     loaded: dict[str, str] = json.loads(data)
     return loaded
@@ -79,7 +82,7 @@ def get_account(
         if not visible:
             account = None
     if account is None:
-        raise NotFound(f"account {account_id} not found")
+        raise NotFound("account %(account)s not found", account=account_id)
     return account
 
 
@@ -105,27 +108,40 @@ def policy_account(policy: Policy, account: SocialAccount) -> AccountPolicy | No
     return next((a for a in policy.accounts if a.id == account.policy_id), None)
 
 
-def publish_refusal(policy: Policy, *, actor: Actor, account: SocialAccount) -> str | None:
-    """Why ``actor`` may not publish on ``account``, or None when they may."""
+def publish_refusal(policy: Policy, *, actor: Actor, account: SocialAccount) -> Forbidden | None:
+    """Why ``actor`` may not publish on ``account`` (the error to raise), or None when they
+    may."""
     if account.kind == "personal":
         if account.owner_id != actor.user_id:
-            return f"account {account.id} ({account.handle}) is someone else's personal account"
+            return Forbidden(
+                "account %(account)s (%(handle)s) is someone else's personal account",
+                account=account.id,
+                handle=account.handle,
+            )
         return None
     if not actor.can(Permission.POSTS_PUBLISH_BRAND):
-        return (
-            f"your role ({actor.role.value}) may not publish on brand accounts such as "
-            f"{account.handle}: ask the communications team"
+        return Forbidden(
+            "your role (%(role)s) may not publish on brand accounts such as %(handle)s: ask the "
+            "communications team",
+            role=actor.role.value,
+            handle=account.handle,
         )
     entry = policy_account(policy, account)
     if entry is None:
-        return (
-            f"brand account {account.handle} is linked to no account of the policy "
-            f"(policy_id {account.policy_id!r}): an administrator must link it first"
+        return Forbidden(
+            "brand account %(handle)s is linked to no account of the policy (policy_id "
+            "%(policy_id)r): an administrator must link it first",
+            handle=account.handle,
+            policy_id=account.policy_id,
         )
     if actor.role.value not in entry.publishers:
-        return (
-            f"the policy lets only {', '.join(entry.publishers)} publish on {account.handle} "
-            f"(accounts.{entry.id}.publishers); your role is {actor.role.value}"
+        return Forbidden(
+            "the policy lets only %(publishers)s publish on %(handle)s "
+            "(accounts.%(entry)s.publishers); your role is %(role)s",
+            publishers=", ".join(entry.publishers),
+            handle=account.handle,
+            entry=entry.id,
+            role=actor.role.value,
         )
     return None
 
@@ -133,7 +149,7 @@ def publish_refusal(policy: Policy, *, actor: Actor, account: SocialAccount) -> 
 def check_can_publish(policy: Policy, *, actor: Actor, account: SocialAccount) -> None:
     refusal = publish_refusal(policy, actor=actor, account=account)
     if refusal is not None:
-        raise Forbidden(refusal)
+        raise refusal
 
 
 # --- changing ------------------------------------------------------------------------------
@@ -142,7 +158,9 @@ def check_can_publish(policy: Policy, *, actor: Actor, account: SocialAccount) -
 def _handle(handle: str) -> str:
     handle = handle.strip()
     if not handle or any(ch.isspace() for ch in handle):
-        raise InvalidInput(f"handle: {handle!r} is not a handle such as '@name@instance.social'")
+        raise InvalidInput(
+            "handle: %(handle)r is not a handle such as '@name@instance.social'", handle=handle
+        )
     return handle if handle.startswith("@") else "@" + handle
 
 
@@ -154,7 +172,7 @@ def _base_url(network: str, base_url: str | None) -> str | None:
     url = base_url.strip().rstrip("/")
     if not url.startswith(("https://", "http://")) or " " in url or len(url) < 10:
         raise InvalidInput(
-            f"base_url: {base_url!r} is not an address such as https://example.social"
+            "base_url: %(url)r is not an address such as https://example.social", url=base_url
         )
     return url
 
@@ -165,20 +183,34 @@ def _policy_id(policy: Policy, *, kind: str, network: str, policy_id: str | None
             raise InvalidInput("policy_id: only brand accounts are linked to the policy")
         return None
     ids = [a.id for a in policy.accounts]
+    if policy_id is None and not ids:
+        raise InvalidInput(
+            "policy_id: a brand account must name its entry in the policy's accounts (the "
+            "policy lists none: add it there first)"
+        )
     if policy_id is None:
         raise InvalidInput(
-            "policy_id: a brand account must name its entry in the policy's accounts "
-            f"({', '.join(ids) or 'the policy lists none: add it there first'})"
+            "policy_id: a brand account must name its entry in the policy's accounts (%(ids)s)",
+            ids=", ".join(ids),
         )
     entry = next((a for a in policy.accounts if a.id == policy_id), None)
+    if entry is None and not ids:
+        raise InvalidInput(
+            "policy_id: %(policy_id)r is not in the policy's accounts (none)", policy_id=policy_id
+        )
     if entry is None:
         raise InvalidInput(
-            f"policy_id: {policy_id!r} is not in the policy's accounts ({', '.join(ids) or 'none'})"
+            "policy_id: %(policy_id)r is not in the policy's accounts (%(ids)s)",
+            policy_id=policy_id,
+            ids=", ".join(ids),
         )
     # The sandbox is a rehearsal network: any of the policy's accounts may live there.
     if network not in (entry.network, "sandbox"):
         raise InvalidInput(
-            f"network: the policy's account {policy_id!r} is on {entry.network}, not {network}"
+            "network: the policy's account %(policy_id)r is on %(network)s, not %(chosen)s",
+            policy_id=policy_id,
+            network=entry.network,
+            chosen=network,
         )
     return policy_id
 
@@ -204,7 +236,11 @@ def _check_unique(
     if exclude is not None:
         query = query.where(SocialAccount.id != exclude)
     if session.execute(query).first() is not None:
-        raise Conflict(f"handle: {handle} on {network} is already registered")
+        raise Conflict(
+            "handle: %(handle)s on %(network)s is already registered",
+            handle=handle,
+            network=network,
+        )
 
 
 def create_account(
@@ -224,9 +260,15 @@ def create_account(
     """Register an account. Brand accounts and other people's accounts need
     ``accounts.manage``; anyone may register their own personal account."""
     if kind not in KINDS:
-        raise InvalidInput(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
+        raise InvalidInput(
+            "kind: %(kind)r is not one of %(kinds)s", kind=kind, kinds=", ".join(KINDS)
+        )
     if network not in NETWORKS:
-        raise InvalidInput(f"network: {network!r} is not one of {', '.join(NETWORKS)}")
+        raise InvalidInput(
+            "network: %(network)r is not one of %(networks)s",
+            network=network,
+            networks=", ".join(NETWORKS),
+        )
     if kind == "brand":
         if not actor.can(Permission.ACCOUNTS_MANAGE):
             raise Forbidden("only account administrators register brand accounts")
@@ -237,7 +279,7 @@ def create_account(
         if owner_id != actor.user_id and not actor.can(Permission.ACCOUNTS_MANAGE):
             raise Forbidden("you may register only your own personal accounts")
         if session.get(User, owner_id) is None:
-            raise InvalidInput(f"owner_id: user {owner_id} does not exist")
+            raise InvalidInput("owner_id: user %(user)s does not exist", user=owner_id)
     handle = _handle(handle)
     account = SocialAccount(
         kind=kind,
@@ -271,7 +313,8 @@ def _check_can_change(actor: Actor, account: SocialAccount) -> None:
     if account.kind == "personal" and account.owner_id == actor.user_id:
         return
     raise Forbidden(
-        f"account {account.id}: only its owner or an account administrator may change it"
+        "account %(account)s: only its owner or an account administrator may change it",
+        account=account.id,
     )
 
 
@@ -334,7 +377,9 @@ def delete_account(session: Session, *, actor: Actor, account_id: int) -> None:
     ).scalar_one()
     if used:
         raise Conflict(
-            f"account {account.id} is a target of {used} post(s): it stays for their history"
+            "account %(account)s is a target of %(posts)s post(s): it stays for their history",
+            account=account.id,
+            posts=used,
         )
     before = _snapshot(account)
     session.delete(account)

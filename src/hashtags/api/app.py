@@ -16,6 +16,7 @@ from hashtags.errors import DomainError
 from hashtags.settings import Settings
 from hashtags.storage.db import make_engine, make_sessionmaker
 from hashtags.web.app import error_page, is_page, mount_web
+from hashtags.web.messages import api_language, localized
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,9 @@ def create_app(
     async def _domain_error(request: Request, exc: DomainError) -> Response:
         if is_page(request):
             return error_page(request, exc)
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+        # English unless the caller asks for Spanish (Accept-Language), as a browser does.
+        lang = api_language(request.headers.get("accept-language"))
+        return JSONResponse({"detail": localized(lang, exc)}, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

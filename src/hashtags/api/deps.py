@@ -130,9 +130,9 @@ async def authenticate(
 
         if actor.role.value in app_engine(request.app).policy.security.two_factor_roles:
             raise Forbidden(
-                f"the policy requires two-factor authentication for your role "
-                f"({actor.role.value}): set it up first (POST /api/v1/me/2fa/setup, then "
-                f"/api/v1/me/2fa/enable)"
+                "the policy requires two-factor authentication for your role (%(role)s): set it "
+                "up first (POST /api/v1/me/2fa/setup, then /api/v1/me/2fa/enable)",
+                role=actor.role.value,
             )
     return actor
 
@@ -178,7 +178,11 @@ def require(permission: Permission) -> Any:
         headers = request.headers
         actor = await authenticate(request, headers.get("authorization"), headers.get(CSRF_HEADER))
         if not actor.can(permission):
-            raise Forbidden(f"your role ({actor.role.value}) may not {permission.value}")
+            raise Forbidden(
+                "your role (%(role)s) may not %(permission)s",
+                role=actor.role.value,
+                permission=permission.value,
+            )
         return actor
 
     check.permission = permission  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ def my_queue(db: DbSession, actor: Approver) -> list[QueueItemOut]:
 def get_request(request_id: IdPath, db: DbSession, actor: Approver) -> QueueItemOut:
     request = service.get_request(db, request_id=request_id)
     if request.post.author_id == actor.user_id:
-        raise NotFound(f"approval request {request_id} not found")
+        raise NotFound("approval request %(request)s not found", request=request_id)
     return QueueItemOut.with_post(request)
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from hashtags.accounts.models import SocialAccount
 from hashtags.approvals.models import ApprovalDecision, ApprovalRequest, Decision, RequestStatus
 from hashtags.audit.service import record
-from hashtags.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hashtags.errors import Conflict, Forbidden, InvalidInput, NotFound, choice
 from hashtags.people.permissions import Permission
 from hashtags.people.service import Actor
 from hashtags.policy.schema import ApprovalStep, Policy
@@ -242,7 +242,7 @@ def queue(session: Session, *, actor: Actor) -> list[ApprovalRequest]:
 def get_request(session: Session, *, request_id: int) -> ApprovalRequest:
     request = session.get(ApprovalRequest, request_id)
     if request is None:
-        raise NotFound(f"approval request {request_id} not found")
+        raise NotFound("approval request %(request)s not found", request=request_id)
     return request
 
 
@@ -275,58 +275,71 @@ def decide(
     is refused. Requesting changes and rejecting need a comment saying why.
     """
     now = now or utcnow()
-    try:
-        choice = Decision(decision)
-    except ValueError:
-        raise InvalidInput(
-            f"decision: {decision!r} is not one of {', '.join(d.value for d in Decision)}"
-        ) from None
+    chosen = choice(Decision, decision, field="decision")
     comment = (comment or "").strip() or None
     if comment is not None and len(comment) > MAX_COMMENT_CHARS:
-        raise InvalidInput(f"comment: at most {MAX_COMMENT_CHARS} characters")
-    if choice is Decision.COMMENT and not comment:
+        raise InvalidInput("comment: at most %(most)s characters", most=MAX_COMMENT_CHARS)
+    if chosen is Decision.COMMENT and not comment:
         raise InvalidInput("comment: write the comment")
-    if choice in (Decision.REQUEST_CHANGES, Decision.REJECT) and not comment:
-        raise InvalidInput(f"comment: say why ({choice.value} needs a comment for the author)")
+    if chosen in (Decision.REQUEST_CHANGES, Decision.REJECT) and not comment:
+        raise InvalidInput(
+            "comment: say why (%(decision)s needs a comment for the author)",
+            decision=chosen.value,
+        )
     request = get_request(session, request_id=request_id)
     post = request.post
     if not actor.can(Permission.APPROVALS_DECIDE):
-        raise Forbidden(f"your role ({actor.role.value}) may not decide on approvals")
+        raise Forbidden("your role (%(role)s) may not decide on approvals", role=actor.role.value)
     if post.author_id == actor.user_id:
         raise Forbidden("nobody approves their own post: another approver must decide")
     if request.status != RequestStatus.PENDING.value:
-        raise Conflict(f"approval request {request.id} is {request.status}, no longer pending")
+        raise Conflict(
+            "approval request %(request)s is %(status)s, no longer pending",
+            request=request.id,
+            status=request.status,
+        )
     if post.version != request.post_version or post.status != PostStatus.IN_REVIEW.value:
         raise Conflict(
-            f"post {post.id} changed after this request was opened (now version {post.version}, "
-            f"{post.status}): decide on its current request"
+            "post %(post)s changed after this request was opened (now version %(version)s, "
+            "%(status)s): decide on its current request",
+            post=post.id,
+            version=post.version,
+            status=post.status,
         )
     if version is not None and version != post.version:
         raise Conflict(
-            f"version: you read version {version} of post {post.id}, but it is now at version "
-            f"{post.version}: read it again"
+            "version: you read version %(version)s of post %(post)s, but it is now at version "
+            "%(current)s: read it again",
+            version=version,
+            post=post.id,
+            current=post.version,
         )
     covers = _covers(request, actor)
     if not covers:
         who = ", ".join([*request.roles, *request.people])
-        raise Forbidden(f"approval request {request.id} is for {who}, not for you")
-    if choice is Decision.APPROVE and actor.user_id in _approved_by(request):
-        raise Conflict(f"you already approved request {request.id}; it waits for the others")
+        raise Forbidden(
+            "approval request %(request)s is for %(who)s, not for you", request=request.id, who=who
+        )
+    if chosen is Decision.APPROVE and actor.user_id in _approved_by(request):
+        raise Conflict(
+            "you already approved request %(request)s; it waits for the others",
+            request=request.id,
+        )
 
     row = ApprovalDecision(
         request_id=request.id,
         user_id=actor.user_id,
         email=actor.email,
         role=actor.role.value,
-        decision=choice.value,
+        decision=chosen.value,
         comment=comment,
-        covers=covers if choice is Decision.APPROVE else [],
+        covers=covers if chosen is Decision.APPROVE else [],
         post_version=post.version,
         created_at=now,
     )
     request.decisions.append(row)
     session.flush()
-    if choice is Decision.COMMENT:
+    if chosen is Decision.COMMENT:
         record(
             session,
             actor=actor.email,
@@ -338,7 +351,7 @@ def decide(
         return request
 
     before = {"request": request.status, "post": post.status}
-    if choice is Decision.APPROVE:
+    if chosen is Decision.APPROVE:
         if _complete(request):
             _close(request, RequestStatus.APPROVED, now)
             if request.step + 1 < len(request.chain):
@@ -360,13 +373,13 @@ def decide(
             return request
         _record(session, actor, "approval.approve", request, post, before)
         return request
-    if choice is Decision.REQUEST_CHANGES:
+    if chosen is Decision.REQUEST_CHANGES:
         _close(request, RequestStatus.CHANGES_REQUESTED, now)
         post.status = PostStatus.CHANGES_REQUESTED.value
     else:
         _close(request, RequestStatus.REJECTED, now)
         post.status = PostStatus.REJECTED.value
-    _record(session, actor, f"approval.{choice.value}", request, post, before, comment)
+    _record(session, actor, f"approval.{chosen.value}", request, post, before, comment)
     return request
 
 

@@ -49,7 +49,7 @@ def is_frozen(session: Session, *, account_id: int | None) -> bool:
 def _account(session: Session, account_id: int) -> SocialAccount:
     account = session.get(SocialAccount, account_id)
     if account is None:
-        raise InvalidInput(f"account_id: account {account_id} does not exist")
+        raise InvalidInput("account_id: account %(account)s does not exist", account=account_id)
     return account
 
 
@@ -58,7 +58,7 @@ def _reason(reason: str | None) -> str | None:
         return None
     reason = reason.strip()
     if len(reason) > MAX_REASON_CHARS:
-        raise InvalidInput(f"reason: at most {MAX_REASON_CHARS} characters")
+        raise InvalidInput("reason: at most %(most)s characters", most=MAX_REASON_CHARS)
     return reason or None
 
 
@@ -69,11 +69,19 @@ def freeze(
     reason = _reason(reason)
     account = _account(session, account_id) if account_id is not None else None
     current = _active(session, account_id=account_id)
-    where = f"account {account.handle}" if account is not None else "all publishing"
     if current is not None:
+        since = f"{current.started_at:%Y-%m-%d %H:%M}"
+        if account is None:
+            raise Conflict(
+                "all publishing is already frozen, since %(since)s UTC by %(by)s",
+                since=since,
+                by=current.started_by,
+            )
         raise Conflict(
-            f"{where} is already frozen, since {current.started_at:%Y-%m-%d %H:%M} UTC "
-            f"by {current.started_by}"
+            "account %(handle)s is already frozen, since %(since)s UTC by %(by)s",
+            handle=account.handle,
+            since=since,
+            by=current.started_by,
         )
     row = CrisisFreeze(
         account_id=account_id, reason=reason, started_by=actor.email, started_at=utcnow()
@@ -103,8 +111,9 @@ def resume(
     account = _account(session, account_id) if account_id is not None else None
     current = _active(session, account_id=account_id)
     if current is None and not (account is not None and account.frozen):
-        where = f"account {account.handle}" if account is not None else "publishing"
-        raise Conflict(f"{where} is not frozen")
+        if account is None:
+            raise Conflict("publishing is not frozen")
+        raise Conflict("account %(handle)s is not frozen", handle=account.handle)
     if current is None:
         # The flag was set without a freeze record (by hand, or by an older version).
         assert account is not None

@@ -233,7 +233,8 @@ def create_demo_workspace(
     """
     if demo_exists(session):
         raise Conflict(
-            f"the demo workspace is already in this database ({DEMO_PEOPLE[0].email} exists)"
+            "the demo workspace is already in this database (%(email)s exists)",
+            email=DEMO_PEOPLE[0].email,
         )
     settings = settings or Settings()
     actors: dict[Role, Actor] = {}

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from hashtags.audit.service import record
-from hashtags.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from hashtags.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized, choice
 from hashtags.people.models import ApiToken, Team, User, WebSession
 from hashtags.people.permissions import GRANTS, Permission, Role
 from hashtags.settings import Settings
@@ -58,7 +58,7 @@ def _sha256(value: str) -> str:
 
 def check_password_strength(password: str, *, min_length: int) -> None:
     if len(password) < min_length:
-        raise InvalidInput(f"password: at least {min_length} characters are required")
+        raise InvalidInput("password: at least %(least)s characters are required", least=min_length)
     if password.lower() == password or not any(ch.isdigit() for ch in password):
         raise InvalidInput("password: mix upper and lower case letters and at least one digit")
 
@@ -77,18 +77,13 @@ def create_user(
 ) -> User:
     email = email.strip().lower()
     if "@" not in email:
-        raise InvalidInput(f"email: {email!r} is not an e-mail address")
-    try:
-        role = Role(role)
-    except ValueError:
-        raise InvalidInput(
-            f"role: {role!r} is not one of {', '.join(r.value for r in Role)}"
-        ) from None
+        raise InvalidInput("email: %(email)r is not an e-mail address", email=email)
+    role = choice(Role, role, field="role")
     if language not in ("es", "en"):
-        raise InvalidInput(f"language: {language!r} is not one of es, en")
+        raise InvalidInput("language: %(language)r is not one of es, en", language=language)
     check_password_strength(password, min_length=min_length)
     if session.execute(select(User.id).where(User.email == email)).first():
-        raise Conflict(f"a user with e-mail {email} already exists")
+        raise Conflict("a user with e-mail %(email)s already exists", email=email)
     team_row = None
     if team:
         team_row = session.execute(select(Team).where(Team.name == team)).scalar_one_or_none()
@@ -119,7 +114,7 @@ def create_user(
 def get_user(session: Session, *, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"user {user_id} not found")
+        raise NotFound("user %(user)s not found", user=user_id)
     return user
 
 
@@ -134,7 +129,9 @@ def authenticate(session: Session, *, email: str, password: str, settings: Setti
         raise Unauthorized("wrong e-mail or password")
     if user.locked_until is not None and user.locked_until > now:
         minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        raise Forbidden(f"too many failed sign-ins: try again in {minutes} minutes")
+        raise Forbidden(
+            "too many failed sign-ins: try again in %(minutes)s minutes", minutes=minutes
+        )
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -263,9 +260,9 @@ def create_token(
         try:
             permission = Permission(scope)
         except ValueError:
-            raise InvalidInput(f"scopes: {scope!r} is not a permission") from None
+            raise InvalidInput("scopes: %(scope)r is not a permission", scope=scope) from None
         if permission not in GRANTS[owner.role]:
-            raise Forbidden(f"scopes: your role cannot grant {scope!r}")
+            raise Forbidden("scopes: your role cannot grant %(scope)r", scope=scope)
         wanted.append(permission)
     if not wanted:
         raise InvalidInput("scopes: give the token at least one permission")
@@ -320,7 +317,7 @@ def token_actor(session: Session, *, raw: str) -> Actor:
 def revoke_token(session: Session, *, actor: Actor, token_id: int) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None:
-        raise NotFound(f"API token {token_id} not found")
+        raise NotFound("API token %(token)s not found", token=token_id)
     if token.user_id != actor.user_id and actor.role is not Role.ADMIN:
         raise Forbidden("only the token's owner or an admin can revoke it")
     if token.revoked_at is None:
@@ -359,12 +356,7 @@ def update_user(
     if language is not None:  # the audit shows the language only when it was asked to change
         before["language"] = user.language
     if role is not None:
-        try:
-            new_role = Role(role).value
-        except ValueError:
-            raise InvalidInput(
-                f"role: {role!r} is not one of {', '.join(r.value for r in Role)}"
-            ) from None
+        new_role = choice(Role, role, field="role").value
         if new_role != user.role and user.id == actor.user_id:
             raise Forbidden("role: you cannot change your own role; ask another administrator")
         user.role = new_role

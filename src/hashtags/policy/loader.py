@@ -6,27 +6,41 @@ government``: every problem says where it is, what was found and what is expecte
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from hashtags.errors import Phrase, Translatable, fill
+
 M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """One thing wrong in a file: where (file, line, key) and what.
+
+    ``message`` is English with ``%(name)s`` placeholders, filled in from ``params`` (the
+    message id the web app's policy editor translates, as for domain errors).
+    """
+
     file: str
     line: int | None
     key: str
     message: str
+    params: Mapping[str, object] = field(default_factory=dict, hash=False)
+
+    @property
+    def text(self) -> str:
+        """What is wrong, in English, filled in."""
+        return fill(self.message, self.params)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+        return f"{where}: {self.key}: {self.text}" if self.key else f"{where}: {self.text}"
 
 
 class PolicyError(Exception):
@@ -47,7 +61,9 @@ def read_source(path: str | Path) -> str:
     except IsADirectoryError:
         raise PolicyError([Problem(name, None, "", "is a folder, not a file")]) from None
     except UnicodeDecodeError as exc:
-        raise PolicyError([Problem(name, None, "", f"not UTF-8 text (byte {exc.start})")]) from None
+        raise PolicyError(
+            [Problem(name, None, "", "not UTF-8 text (byte %(byte)s)", {"byte": exc.start})]
+        ) from None
     except OSError as exc:
         raise PolicyError([Problem(name, None, "", exc.strerror or str(exc))]) from None
 
@@ -60,7 +76,15 @@ def load_yaml_model(source: str, model: type[M], *, text: str) -> M:
         raise PolicyError([Problem(name, None, "", "the file is empty")])
     if not isinstance(data, dict):
         raise PolicyError(
-            [Problem(name, _line(node), "", f"expected a mapping of keys, found {_kind(data)}")]
+            [
+                Problem(
+                    name,
+                    _line(node),
+                    "",
+                    "expected a mapping of keys, found %(found)s",
+                    {"found": _kind(data)},
+                )
+            ]
         )
     try:
         return model.model_validate(data)
@@ -90,10 +114,17 @@ def _parse(name: str, text: str) -> tuple[yaml.Node | None, Any]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        what = exc.problem or exc.context or "invalid YAML"
-        raise PolicyError([Problem(name, line, "", f"invalid YAML: {what}")]) from None
+        what = exc.problem or exc.context
+        if what is None:
+            raise PolicyError([Problem(name, line, "", "invalid YAML")]) from None
+        problem = YAML_PROBLEMS.get(what, what)
+        raise PolicyError(
+            [Problem(name, line, "", "invalid YAML: %(problem)s", {"problem": problem})]
+        ) from None
     except yaml.YAMLError as exc:
-        raise PolicyError([Problem(name, None, "", f"invalid YAML: {exc}")]) from None
+        raise PolicyError(
+            [Problem(name, None, "", "invalid YAML: %(problem)s", {"problem": str(exc)})]
+        ) from None
     finally:
         loader.dispose()
     return node, data
@@ -117,16 +148,68 @@ def _line(node: yaml.Node | None) -> int | None:
     return node.start_mark.line + 1 if node is not None else None
 
 
+YAML_PROBLEMS = {
+    str(phrase): phrase
+    for phrase in (
+        Phrase("mapping values are not allowed here"),
+        Phrase("could not find expected ':'"),
+        Phrase("expected <block end>, but found '<block mapping start>'"),
+        Phrase("expected <block end>, but found '?'"),
+        Phrase("expected <block end>, but found '-'"),
+        Phrase("expected the node content, but found '<stream end>'"),
+        Phrase("expected ',' or ']', but got '<stream end>'"),
+        Phrase("expected ',' or '}', but got '<stream end>'"),
+        Phrase("expected ',' or ']', but got ':'"),
+        Phrase("found unexpected end of stream"),
+        Phrase("found character '\\t' that cannot start any token"),
+        Phrase("found character '@' that cannot start any token"),
+        Phrase("found character '`' that cannot start any token"),
+        Phrase("found character '%' that cannot start any token"),
+    )
+}
+"""PyYAML's most common complaints, as words to translate (any other is shown as it is)."""
+
+KINDS: dict[type, Phrase] = {
+    dict: Phrase("a mapping"),
+    list: Phrase("a list"),
+    str: Phrase("text"),
+    int: Phrase("a number"),
+    float: Phrase("a number"),
+    bool: Phrase("true/false"),
+    type(None): Phrase("nothing"),
+}
+
+
 def _kind(value: object) -> str:
-    return {
-        dict: "a mapping",
-        list: "a list",
-        str: "text",
-        int: "a number",
-        float: "a number",
-        bool: "true/false",
-        type(None): "nothing",
-    }.get(type(value), type(value).__name__)
+    return KINDS.get(type(value), type(value).__name__)
+
+
+WANTED = {
+    "string_type": Phrase("text"),
+    "int_type": Phrase("a whole number"),
+    "int_parsing": Phrase("a whole number"),
+    "int_from_float": Phrase("a whole number"),
+    "float_type": Phrase("a number"),
+    "float_parsing": Phrase("a number"),
+    "bool_type": Phrase("true or false"),
+    "bool_parsing": Phrase("true or false"),
+    "list_type": Phrase("a list"),
+    "dict_type": Phrase("a mapping"),
+    "model_type": Phrase("a mapping"),
+}
+"""What a Pydantic ``*_type`` (or ``*_parsing``) error expected, in words."""
+
+LIMITS = {
+    "greater_than_equal": ("ge", "should be at least %(limit)s (found %(found)r)"),
+    "less_than_equal": ("le", "should be at most %(limit)s (found %(found)r)"),
+    "greater_than": ("gt", "should be more than %(limit)s (found %(found)r)"),
+    "less_than": ("lt", "should be less than %(limit)s (found %(found)r)"),
+    "string_too_short": ("min_length", "should have at least %(limit)s characters"),
+    "string_too_long": ("max_length", "should have at most %(limit)s characters"),
+    "too_short": ("min_length", "should list at least %(limit)s items"),
+    "too_long": ("max_length", "should list at most %(limit)s items"),
+}
+"""Pydantic's bounds errors: the ``ctx`` value that holds the bound, and the message."""
 
 
 def _problem(name: str, node: yaml.Node | None, model: type[BaseModel], err: Any) -> Problem:
@@ -139,47 +222,71 @@ def _problem(name: str, node: yaml.Node | None, model: type[BaseModel], err: Any
     line = locate(node, loc)
     if kind == "literal_error" or kind == "enum":
         expected = ctx.get("expected", "").replace("'", "").replace(" or ", ", ")
-        message = f"{found!r} is not one of {expected}"
-    elif kind == "missing":
-        message = "is required but missing"
-    elif kind == "extra_forbidden":
-        parent = loc[:-1]
-        message = f"unknown key {loc[-1]!r}" + _expected_keys(model, parent)
-    elif kind.endswith("_type") or kind in {"model_type", "dict_type", "list_type"}:
-        wanted = {
-            "string_type": "text",
-            "int_type": "a whole number",
-            "int_parsing": "a whole number",
-            "bool_type": "true or false",
-            "bool_parsing": "true or false",
-            "list_type": "a list",
-            "dict_type": "a mapping",
-            "model_type": "a mapping",
-        }.get(kind, kind.removesuffix("_type"))
-        message = f"expected {wanted}, found {_kind(found)}"
-    elif kind == "value_error":
-        message = str(ctx.get("error", err["msg"]))
-    else:
-        message = err["msg"][0].lower() + err["msg"][1:]
-        if found is not None and not isinstance(found, dict | list):
-            message += f" (found {found!r})"
-    return Problem(name, line, key, message)
+        return Problem(
+            name,
+            line,
+            key,
+            "%(found)r is not one of %(expected)s",
+            {"found": found, "expected": expected},
+        )
+    if kind == "missing":
+        return Problem(name, line, key, "is required but missing")
+    if kind == "extra_forbidden":
+        keys = _expected_keys(model, loc[:-1])
+        if not keys:
+            return Problem(name, line, key, "unknown key %(key)r", {"key": loc[-1]})
+        return Problem(
+            name,
+            line,
+            key,
+            "unknown key %(key)r; expected one of %(keys)s",
+            {"key": loc[-1], "keys": ", ".join(keys)},
+        )
+    if kind in WANTED or kind.endswith("_type"):
+        wanted = WANTED.get(kind, kind.removesuffix("_type"))
+        return Problem(
+            name,
+            line,
+            key,
+            "expected %(wanted)s, found %(found)s",
+            {"wanted": wanted, "found": _kind(found)},
+        )
+    error = ctx.get("error")
+    if kind == "value_error" and isinstance(error, Translatable):
+        return Problem(name, line, key, error.message, error.params)
+    if kind == "value_error":
+        return Problem(name, line, key, str(error if error is not None else err["msg"]))
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return Problem(name, line, key, "must not be empty")
+    if kind == "too_short" and ctx.get("min_length") == 1:
+        return Problem(name, line, key, "must list at least one item")
+    if kind in LIMITS:
+        bound, message = LIMITS[kind]
+        return Problem(name, line, key, message, {"limit": ctx.get(bound), "found": found})
+    # Pydantic's own words, in English.
+    said = err["msg"][0].lower() + err["msg"][1:]
+    if found is None or isinstance(found, dict | list):
+        return Problem(name, line, key, said)
+    return Problem(
+        name, line, key, "%(problem)s (found %(found)r)", {"problem": said, "found": found}
+    )
 
 
-def _expected_keys(model: type[BaseModel], parent: Sequence[str | int]) -> str:
+def _expected_keys(model: type[BaseModel], parent: Sequence[str | int]) -> list[str]:
+    """The keys the model allows at ``parent`` (none when it cannot be told)."""
     current: Any = model
     for part in parent:
         if isinstance(part, int):
             continue
         field = current.model_fields.get(part) if _is_model(current) else None
         if field is None:
-            return ""
+            return []
         current = _model_inside(field.annotation)
         if current is None:
-            return ""
+            return []
     if not _is_model(current):
-        return ""
-    return "; expected one of " + ", ".join(current.model_fields)
+        return []
+    return list(current.model_fields)
 
 
 def _is_model(value: Any) -> bool:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hashtags.errors import InvalidValue
 from hashtags.review.types import Action, Category, Severity
 
 Industry = Literal["general", "finance", "health", "government"]
@@ -62,7 +63,9 @@ class Organization(StrictModel):
     def _domains_are_hosts(cls, domains: list[str]) -> list[str]:
         for domain in domains:
             if "/" in domain or " " in domain or "." not in domain:
-                raise ValueError(f"{domain!r} is not a domain name such as 'example.com'")
+                raise InvalidValue(
+                    "%(domain)r is not a domain name such as 'example.com'", domain=domain
+                )
         return [d.lower().removeprefix("www.") for d in domains]
 
     @field_validator("handles")
@@ -70,7 +73,7 @@ class Organization(StrictModel):
     def _handles_start_with_at(cls, handles: list[str]) -> list[str]:
         for handle in handles:
             if not handle.startswith("@") or len(handle) < 2:
-                raise ValueError(f"{handle!r} is not a handle such as '@example'")
+                raise InvalidValue("%(handle)r is not a handle such as '@example'", handle=handle)
         return handles
 
     @property
@@ -124,9 +127,10 @@ class PatternRule(StrictModel):
     @classmethod
     def _id_shape(cls, value: str) -> str:
         if not RULE_ID_RE.match(value):
-            raise ValueError(
-                f"{value!r} is not a rule id: use lower-case words joined by dots, "
-                "such as 'custom.black-friday'"
+            raise InvalidValue(
+                "%(id)r is not a rule id: use lower-case words joined by dots, "
+                "such as 'custom.black-friday'",
+                id=value,
             )
         return value
 
@@ -138,15 +142,19 @@ class PatternRule(StrictModel):
                 try:
                     regex.compile(pattern)
                 except regex.error as exc:
-                    raise ValueError(f"pattern {pattern!r} is not a valid regex: {exc}") from exc
+                    raise InvalidValue(
+                        "pattern %(pattern)r is not a valid regex: %(problem)s",
+                        pattern=pattern,
+                        problem=str(exc),
+                    ) from exc
         return value
 
     @model_validator(mode="after")
     def _has_something_to_match(self) -> PatternRule:
         if not self.terms and not self.patterns:
-            raise ValueError(f"rule {self.id!r} needs 'terms' or 'patterns' to match")
+            raise InvalidValue("rule %(id)r needs 'terms' or 'patterns' to match", id=self.id)
         if "en" not in self.title and "es" not in self.title:
-            raise ValueError(f"rule {self.id!r}: 'title' needs at least 'es' or 'en'")
+            raise InvalidValue("rule %(id)r: 'title' needs at least 'es' or 'en'", id=self.id)
         return self
 
 
@@ -196,10 +204,10 @@ class ApprovalStep(StrictModel):
     @model_validator(mode="after")
     def _someone(self) -> ApprovalStep:
         if not self.roles and not self.people:
-            raise ValueError("an approval step needs 'roles' or 'people'")
+            raise InvalidValue("an approval step needs 'roles' or 'people'")
         for person in self.people:
             if "@" not in person:
-                raise ValueError(f"{person!r} is not an e-mail address")
+                raise InvalidValue("%(person)r is not an e-mail address", person=person)
         return self
 
     def as_json(self) -> dict[str, Any]:
@@ -268,7 +276,7 @@ class Policy(StrictModel):
         seen: set[str] = set()
         for rule in self.custom_rules:
             if rule.id in seen:
-                raise ValueError(f"custom rule id {rule.id!r} is used twice")
+                raise InvalidValue("custom rule id %(id)r is used twice", id=rule.id)
             seen.add(rule.id)
         return self
 

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
 from hashtags.audit.service import record
-from hashtags.errors import Conflict, InvalidInput, NotFound
+from hashtags.errors import Conflict, Count, InvalidInput, NotFound, Translatable
 from hashtags.policy import PolicyError, Problem, parse_policy
 from hashtags.policy.loader import locate, read_source
 from hashtags.policy.models import PolicyVersion
@@ -138,8 +138,8 @@ def check_source(text: str, *, in_force: Policy | None = None) -> Checked:
                     EDITOR_SOURCE,
                     None,
                     "",
-                    f"the text is {len(text):,} characters long; a policy may have at most "
-                    f"{MAX_SOURCE_CHARS:,}",
+                    "the text is %(length)s characters long; a policy may have at most %(most)s",
+                    {"length": Count(len(text)), "most": Count(MAX_SOURCE_CHARS)},
                 )
             ]
         )
@@ -149,7 +149,8 @@ def check_source(text: str, *, in_force: Policy | None = None) -> Checked:
     except PolicyError as exc:
         raise InvalidPolicy(exc.problems) from None
     except ValueError as exc:  # a rule that loads but does not compile
-        raise InvalidPolicy([Problem(EDITOR_SOURCE, None, "", str(exc))]) from None
+        said = (exc.message, exc.params) if isinstance(exc, Translatable) else (str(exc), {})
+        raise InvalidPolicy([Problem(EDITOR_SOURCE, None, "", *said)]) from None
     warnings = []
     if in_force is not None and policy.version == in_force.version:
         warnings.append(
@@ -157,8 +158,9 @@ def check_source(text: str, *, in_force: Policy | None = None) -> Checked:
                 EDITOR_SOURCE,
                 _line_of(text, ["version"]),
                 "version",
-                f"unchanged ({policy.version!r}): reviews are stored with this version, so "
+                "unchanged (%(version)r): reviews are stored with this version, so "
                 "raise it to tell the reviews of the new text from the old",
+                {"version": policy.version},
             )
         )
     return Checked(policy, engine, warnings)
@@ -195,16 +197,12 @@ def save_version(
     if not comment:
         raise InvalidInput("comment: say what changes and why (it is shown in the history)")
     if len(comment) > MAX_COMMENT_CHARS:
-        raise InvalidInput(f"comment: at most {MAX_COMMENT_CHARS} characters")
+        raise InvalidInput("comment: at most %(most)s characters", most=MAX_COMMENT_CHARS)
     check_source(source)
     newest = newest_version(session)
     newest_number_ = newest.number if newest is not None else None
     if newest_number_ != base:
-        who = f"{newest.author} saved version {newest.number}" if newest else "versions changed"
-        raise Conflict(
-            f"{who} while you were editing version {base if base is not None else 'the file'}: "
-            "reload the editor and make your change again on top of theirs"
-        )
+        _refuse_stale(newest, base)
     before = version_source(newest) if newest is not None else base_source(settings)
     digest = sha256_of(source)
     if digest == before.sha256:
@@ -237,6 +235,30 @@ def save_version(
     return version
 
 
+def _refuse_stale(newest: PolicyVersion | None, base: int | None) -> None:
+    """Someone saved a version since the editor was opened (from ``base``)."""
+    if newest is None:  # versions were removed meanwhile (by hand)
+        raise Conflict(
+            "versions changed while you were editing version %(base)s: reload the editor and "
+            "make your change again on top of theirs",
+            base=base,
+        )
+    if base is None:
+        raise Conflict(
+            "%(author)s saved version %(number)s while you were editing the file: reload the "
+            "editor and make your change again on top of theirs",
+            author=newest.author,
+            number=newest.number,
+        )
+    raise Conflict(
+        "%(author)s saved version %(number)s while you were editing version %(base)s: reload "
+        "the editor and make your change again on top of theirs",
+        author=newest.author,
+        number=newest.number,
+        base=base,
+    )
+
+
 # --- reading -------------------------------------------------------------------------------
 
 
@@ -258,7 +280,7 @@ def get_version(session: Session, *, number: int) -> PolicyVersion:
         .first()
     )
     if version is None:
-        raise NotFound(f"policy version {number} not found")
+        raise NotFound("policy version %(number)s not found", number=number)
     return version
 
 

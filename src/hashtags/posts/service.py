@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -29,7 +29,7 @@ from hashtags.accounts.models import SocialAccount
 from hashtags.accounts.service import check_can_publish, publish_refusal
 from hashtags.approvals import service as approvals
 from hashtags.audit.service import record
-from hashtags.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hashtags.errors import Conflict, Forbidden, InvalidInput, NotFound, Phrase, choice
 from hashtags.people.models import Team, User
 from hashtags.people.permissions import Permission, Role
 from hashtags.people.service import Actor
@@ -115,7 +115,7 @@ def get_post(session: Session, *, actor: Actor, post_id: int) -> Post:
         query = query.where(condition)
     post = session.execute(query).scalar_one_or_none()
     if post is None:
-        raise NotFound(f"post {post_id} not found")
+        raise NotFound("post %(post)s not found", post=post_id)
     return post
 
 
@@ -134,12 +134,7 @@ def list_posts(
     if condition is not None:
         query = query.where(condition)
     if status is not None:
-        try:
-            query = query.where(Post.status == PostStatus(status).value)
-        except ValueError:
-            raise InvalidInput(
-                f"status: {status!r} is not one of {', '.join(s.value for s in PostStatus)}"
-            ) from None
+        query = query.where(Post.status == choice(PostStatus, status, field="status").value)
     if before_id is not None:
         query = query.where(Post.id < before_id)
     return list(session.execute(query).scalars())
@@ -310,14 +305,16 @@ def _targets(
     if not account_ids:
         raise InvalidInput("account_ids: choose at least one account to publish on")
     if len(account_ids) > MAX_TARGETS:
-        raise InvalidInput(f"account_ids: at most {MAX_TARGETS} accounts per post")
+        raise InvalidInput("account_ids: at most %(most)s accounts per post", most=MAX_TARGETS)
     if len(set(account_ids)) != len(account_ids):
         raise InvalidInput("account_ids: an account is listed twice")
     accounts: list[SocialAccount] = []
     for account_id in account_ids:
         account = session.get(SocialAccount, account_id)
         if account is None:
-            raise InvalidInput(f"account_ids: account {account_id} does not exist")
+            raise InvalidInput(
+                "account_ids: account %(account)s does not exist", account=account_id
+            )
         accounts.append(account)
     if len({a.kind for a in accounts}) > 1:
         raise InvalidInput(
@@ -354,7 +351,9 @@ def _review(
         raise InvalidInput("text: write the post's text")
     if lang is not None and lang not in engine.languages:
         raise InvalidInput(
-            f"lang: {lang!r} is not one of the policy's languages ({', '.join(engine.languages)})"
+            "lang: %(lang)r is not one of the policy's languages (%(languages)s)",
+            lang=lang,
+            languages=", ".join(engine.languages),
         )
     networks = {a.network for a in accounts}
     context = Context(
@@ -367,7 +366,7 @@ def _review(
     try:
         return engine.review(text, context)
     except InvalidText as exc:
-        raise InvalidInput(f"text: {exc}") from None
+        raise InvalidInput("text: %(problem)s", problem=exc) from None
 
 
 def author_for(policy: Policy, actor: Actor) -> str:
@@ -447,32 +446,48 @@ def _check_complaint_reply(
         flagged = COMPLAINT_RULE in probe.rules
     if flagged:
         raise Forbidden(
-            f"reply_to: this answers a complaint addressed to {engine.policy.organization.name}; "
-            f"complaints are answered by customer service, and your role "
-            f"({actor.role.value}) may not reply to them"
+            "reply_to: this answers a complaint addressed to %(organization)s; complaints are "
+            "answered by customer service, and your role (%(role)s) may not reply to them",
+            organization=engine.policy.organization.name,
+            role=actor.role.value,
         )
 
 
-def _check_author(post: Post, actor: Actor, doing: str) -> None:
-    if post.author_id != actor.user_id:
-        raise Forbidden(f"only the author of post {post.id} may {doing} it")
+def _check_author(post: Post, actor: Actor, doing: Literal["edit", "submit"]) -> None:
+    if post.author_id == actor.user_id:
+        return
+    if doing == "edit":
+        raise Forbidden("only the author of post %(post)s may edit it", post=post.id)
+    raise Forbidden("only the author of post %(post)s may submit it", post=post.id)
 
 
-def _check_not_blocked(post: Post, doing: str) -> None:
-    if post.verdict == "block" and not post.override_reason:
-        rules = sorted(
-            {f["rule"] for f in (post.review or {}).get("findings", []) if f["action"] == "block"}
-        )
+def _check_not_blocked(post: Post, doing: Literal["submitted", "scheduled"]) -> None:
+    if post.verdict != "block" or post.override_reason:
+        return
+    blocking = sorted(
+        {f["rule"] for f in (post.review or {}).get("findings", []) if f["action"] == "block"}
+    )
+    rules = ", ".join(blocking) or Phrase("block verdict")
+    if doing == "submitted":
         raise Conflict(
-            f"post {post.id} cannot be {doing}: the review blocks it "
-            f"({', '.join(rules) or 'block verdict'}); fix the text, or an administrator must "
-            "override the block with a written reason"
+            "post %(post)s cannot be submitted: the review blocks it (%(rules)s); fix the text, "
+            "or an administrator must override the block with a written reason",
+            post=post.id,
+            rules=rules,
         )
+    raise Conflict(
+        "post %(post)s cannot be scheduled: the review blocks it (%(rules)s); fix the text, "
+        "or an administrator must override the block with a written reason",
+        post=post.id,
+        rules=rules,
+    )
 
 
 def _aware(value: datetime | None, field: str) -> datetime | None:
     if value is not None and value.tzinfo is None:
-        raise InvalidInput(f"{field}: give a time zone (for example 2026-05-01T09:00:00+02:00)")
+        raise InvalidInput(
+            "%(field)s: give a time zone (for example 2026-05-01T09:00:00+02:00)", field=field
+        )
     return value
 
 
@@ -527,7 +542,7 @@ def create_post(
 ) -> Post:
     """A draft, reviewed at once against the policy."""
     if not actor.can(Permission.POSTS_WRITE):
-        raise Forbidden(f"your role ({actor.role.value}) may not write posts")
+        raise Forbidden("your role (%(role)s) may not write posts", role=actor.role.value)
     reply_to = reply_to or None
     accounts, review = _targets_and_review(
         session, engine, actor=actor, text=text, reply_to=reply_to, lang=lang, ids=account_ids
@@ -573,13 +588,22 @@ def update_post(
     _check_author(post, actor, "edit")
     status = PostStatus(post.status)
     if status not in EDITABLE:
-        raise Conflict(f"post {post.id} is {status.value}: it can no longer be edited")
+        raise Conflict(
+            "post %(post)s is %(status)s: it can no longer be edited",
+            post=post.id,
+            status=status.value,
+        )
     if any(t.status == TargetStatus.PUBLISHED.value for t in post.targets):
-        raise Conflict(f"post {post.id} is already published on some accounts: write a new post")
+        raise Conflict(
+            "post %(post)s is already published on some accounts: write a new post", post=post.id
+        )
     if version is not None and version != post.version:
         raise Conflict(
-            f"version: you edited version {version} of post {post.id}, but it is now at "
-            f"version {post.version}: reload it"
+            "version: you edited version %(version)s of post %(post)s, but it is now at "
+            "version %(current)s: reload it",
+            version=version,
+            post=post.id,
+            current=post.version,
         )
     new_text = post.text if text is None else text
     new_reply = post.reply_to if reply_to is None else (reply_to or None)
@@ -623,8 +647,10 @@ def submit_post(
     _check_author(post, actor, "submit")
     if PostStatus(post.status) not in SUBMITTABLE:
         raise Conflict(
-            f"post {post.id} is {post.status}: only drafts, and posts sent back to their "
-            "author, can be submitted"
+            "post %(post)s is %(status)s: only drafts, and posts sent back to their author, can "
+            "be submitted",
+            post=post.id,
+            status=post.status,
         )
     accounts = _targets(
         session, engine.policy, actor=actor, account_ids=[t.account_id for t in post.targets]
@@ -717,12 +743,20 @@ def schedule_post(
     """
     post = get_post(session, actor=actor, post_id=post_id)
     if post.author_id != actor.user_id and actor.role is not Role.ADMIN:
-        raise Forbidden(f"only the author of post {post.id} or an administrator may schedule it")
+        raise Forbidden(
+            "only the author of post %(post)s or an administrator may schedule it", post=post.id
+        )
     _check_not_blocked(post, "scheduled")
     if post.status not in (PostStatus.APPROVED.value, PostStatus.SCHEDULED.value):
+        if post.status == PostStatus.DRAFT.value:
+            raise Conflict(
+                "post %(post)s is a draft: only approved posts can be scheduled (submit it first)",
+                post=post.id,
+            )
         raise Conflict(
-            f"post {post.id} is {post.status}: only approved posts can be scheduled"
-            + (" (submit it first)" if post.status == PostStatus.DRAFT.value else "")
+            "post %(post)s is %(status)s: only approved posts can be scheduled",
+            post=post.id,
+            status=post.status,
         )
     accounts = _targets(
         session, engine.policy, actor=actor, account_ids=[t.account_id for t in post.targets]
@@ -737,8 +771,9 @@ def schedule_post(
         frozen = [a.handle for a in accounts if is_frozen(session, account_id=a.id)]
         if frozen:
             raise Conflict(
-                f"publishing is frozen for {', '.join(frozen)} (crisis freeze): schedule it "
-                "for later, or resume publishing first"
+                "publishing is frozen for %(accounts)s (crisis freeze): schedule it for later, "
+                "or resume publishing first",
+                accounts=", ".join(frozen),
             )
     _schedule(session, post=post, actor=actor, at=when or now)
     return post
@@ -748,9 +783,14 @@ def unschedule_post(session: Session, *, actor: Actor, post_id: int) -> Post:
     """Take a scheduled post off the schedule; it stays approved."""
     post = get_post(session, actor=actor, post_id=post_id)
     if post.author_id != actor.user_id and actor.role is not Role.ADMIN:
-        raise Forbidden(f"only the author of post {post.id} or an administrator may unschedule it")
+        raise Forbidden(
+            "only the author of post %(post)s or an administrator may unschedule it",
+            post=post.id,
+        )
     if post.status != PostStatus.SCHEDULED.value:
-        raise Conflict(f"post {post.id} is {post.status}, not scheduled")
+        raise Conflict(
+            "post %(post)s is %(status)s, not scheduled", post=post.id, status=post.status
+        )
     before = _snapshot(post)
     post.status = PostStatus.APPROVED.value
     post.scheduled_at = None
@@ -766,19 +806,24 @@ def override_block(session: Session, *, actor: Actor, post_id: int, reason: str)
     """An administrator lifts a ``block`` verdict, in writing. The post is then handled as a
     ``review`` verdict: it still needs approval. An edit cancels the override."""
     if not actor.can(Permission.POSTS_OVERRIDE_BLOCK):
-        raise Forbidden(f"your role ({actor.role.value}) may not override a block")
+        raise Forbidden("your role (%(role)s) may not override a block", role=actor.role.value)
     post = get_post(session, actor=actor, post_id=post_id)
     if post.author_id == actor.user_id:
         raise Forbidden("an override must come from someone other than the post's author")
     if post.verdict != "block":
-        raise Conflict(f"post {post.id}'s verdict is {post.verdict}: there is no block to override")
+        raise Conflict(
+            "post %(post)s's verdict is %(verdict)s: there is no block to override",
+            post=post.id,
+            verdict=post.verdict,
+        )
     if post.status in (PostStatus.PUBLISHED.value, PostStatus.ARCHIVED.value):
-        raise Conflict(f"post {post.id} is {post.status}")
+        raise Conflict("post %(post)s is %(status)s", post=post.id, status=post.status)
     reason = reason.strip()
     if len(reason) < OVERRIDE_REASON_MIN_CHARS:
         raise InvalidInput(
-            f"reason: explain in at least {OVERRIDE_REASON_MIN_CHARS} characters why this post "
-            "may go out despite the block (it is kept in the audit log)"
+            "reason: explain in at least %(least)s characters why this post may go out despite "
+            "the block (it is kept in the audit log)",
+            least=OVERRIDE_REASON_MIN_CHARS,
         )
     before = _snapshot(post)
     post.override_reason = reason
@@ -791,11 +836,13 @@ def archive_post(session: Session, *, actor: Actor, post_id: int) -> Post:
     """Archive a post (published, or withdrawn before publication)."""
     post = get_post(session, actor=actor, post_id=post_id)
     if post.author_id != actor.user_id and actor.role is not Role.ADMIN:
-        raise Forbidden(f"only the author of post {post.id} or an administrator may archive it")
+        raise Forbidden(
+            "only the author of post %(post)s or an administrator may archive it", post=post.id
+        )
     if post.status == PostStatus.SCHEDULED.value:
-        raise Conflict(f"post {post.id} is scheduled: unschedule it first")
+        raise Conflict("post %(post)s is scheduled: unschedule it first", post=post.id)
     if post.status == PostStatus.ARCHIVED.value:
-        raise Conflict(f"post {post.id} is already archived")
+        raise Conflict("post %(post)s is already archived", post=post.id)
     before = _snapshot(post)
     approvals.supersede(session, post=post, actor=actor.email, reason="post archived")
     post.status = PostStatus.ARCHIVED.value
@@ -804,13 +851,15 @@ def archive_post(session: Session, *, actor: Actor, post_id: int) -> Post:
     return post
 
 
-def _unpublish_refusal(policy: Policy, *, actor: Actor, account: SocialAccount) -> str | None:
+def _unpublish_refusal(policy: Policy, *, actor: Actor, account: SocialAccount) -> Forbidden | None:
     """Why ``actor`` may not take a post down from ``account``, or None when they may."""
     if account.kind == "personal":
         if account.owner_id != actor.user_id:
-            return (
-                f"account {account.id} ({account.handle}) is someone else's personal account: "
-                "only its owner takes posts down from it"
+            return Forbidden(
+                "account %(account)s (%(handle)s) is someone else's personal account: only its "
+                "owner takes posts down from it",
+                account=account.id,
+                handle=account.handle,
             )
         return None
     if actor.can(Permission.CRISIS_FREEZE):
@@ -836,32 +885,37 @@ def unpublish_post(
     the jobs, queued or already on their way.
     """
     if not actor.can(Permission.POSTS_UNPUBLISH):
-        raise Forbidden(f"your role ({actor.role.value}) may not take posts down")
+        raise Forbidden("your role (%(role)s) may not take posts down", role=actor.role.value)
     post = get_post(session, actor=actor, post_id=post_id)
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > MAX_REASON_CHARS:
-        raise InvalidInput(f"reason: at most {MAX_REASON_CHARS} characters")
+        raise InvalidInput("reason: at most %(most)s characters", most=MAX_REASON_CHARS)
     live = [t for t in post.targets if t.status == TargetStatus.PUBLISHED.value]
     if account_ids is not None:
         unknown = sorted(set(account_ids) - {t.account_id for t in post.targets})
         if unknown:
             raise InvalidInput(
-                f"account_ids: post {post.id} does not go to account(s) "
-                f"{', '.join(map(str, unknown))}"
+                "account_ids: post %(post)s does not go to account(s) %(accounts)s",
+                post=post.id,
+                accounts=", ".join(map(str, unknown)),
             )
         live = [t for t in live if t.account_id in account_ids]
     if not live:
+        if account_ids is not None:
+            raise Conflict(
+                "post %(post)s is not published on those accounts: there is nothing to take down",
+                post=post.id,
+            )
         raise Conflict(
-            f"post {post.id} is not published on "
-            + ("those accounts" if account_ids is not None else "any account")
-            + ": there is nothing to take down"
+            "post %(post)s is not published on any account: there is nothing to take down",
+            post=post.id,
         )
     accounts = {a.id: a for a in accounts_of(session, post)}
     for target in live:
         account = accounts[target.account_id]
         refusal = _unpublish_refusal(engine.policy, actor=actor, account=account)
         if refusal is not None:
-            raise Forbidden(refusal)
+            raise refusal
     chosen = [t.account_id for t in live]
     record(
         session,

@@ -96,9 +96,9 @@ def enqueue_post(session: Session, *, post_id: int, actor: Actor | str) -> list[
     """
     post = session.get(Post, post_id)
     if post is None:
-        raise NotFound(f"post {post_id} does not exist")
+        raise NotFound("post %(post)s does not exist", post=post_id)
     if not post.targets:
-        raise Conflict(f"post {post_id} has no target accounts to publish to")
+        raise Conflict("post %(post)s has no target accounts to publish to", post=post_id)
     due = post.scheduled_at or utcnow()
     jobs: list[Job] = []
     for target in post.targets:
@@ -177,15 +177,20 @@ def enqueue_delete(
     """
     post = session.get(Post, post_id)
     if post is None:
-        raise NotFound(f"post {post_id} does not exist")
+        raise NotFound("post %(post)s does not exist", post=post_id)
     published = [t for t in post.targets if t.status == TargetStatus.PUBLISHED and t.external_id]
     if account_ids is not None:
         published = [t for t in published if t.account_id in account_ids]
     if not published:
+        if account_ids is not None:
+            raise Conflict(
+                "post %(post)s is published on none of those accounts: there is nothing to take "
+                "down",
+                post=post_id,
+            )
         raise Conflict(
-            f"post {post_id} is published on none of "
-            + ("those accounts" if account_ids is not None else "its accounts")
-            + ": there is nothing to take down"
+            "post %(post)s is published on none of its accounts: there is nothing to take down",
+            post=post_id,
         )
     now = utcnow()
     jobs: list[Job] = []
@@ -785,9 +790,13 @@ def retry_job(session: Session, *, actor: Actor | str, job_id: int) -> Job:
     unchanged, so if the first attempt did go out, the network returns that post."""
     job = session.get(Job, job_id)
     if job is None:
-        raise NotFound(f"job {job_id} does not exist")
+        raise NotFound("job %(job)s does not exist", job=job_id)
     if job.status != JobStatus.FAILED:
-        raise Conflict(f"job {job_id} is {job.status}; only failed jobs can be retried")
+        raise Conflict(
+            "job %(job)s is %(status)s; only failed jobs can be retried",
+            job=job_id,
+            status=job.status,
+        )
     before = {"status": job.status, "last_error": job.last_error}
     _requeue(job, utcnow())
     target = session.get(PostTarget, job.payload.get("target_id"))

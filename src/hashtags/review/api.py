@@ -47,7 +47,7 @@ async def review_text(
     """Review a text against the policy: verdict, findings with spans, messages and fixes."""
     engine = policy_engine(request)
     if body.lang is not None and body.lang not in engine.languages:
-        raise InvalidInput(f"lang: {body.lang!r} is not one of the policy's languages")
+        raise InvalidInput("lang: %(lang)r is not one of the policy's languages", lang=body.lang)
     context = Context(
         account=body.account,
         lang=body.lang,
@@ -60,4 +60,4 @@ async def review_text(
             return engine.review_with_models(body.text, context).to_dict()
         return engine.review(body.text, context).to_dict()
     except InvalidText as exc:
-        raise InvalidInput(f"text: {exc}") from None
+        raise InvalidInput("text: %(problem)s", problem=exc) from None

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hashtags.errors import Count, InvalidValue
 from hashtags.policy.schema import Policy
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ from hashtags.review.types import (
 log = logging.getLogger(__name__)
 
 
-class InvalidText(ValueError):
+class InvalidText(InvalidValue):
     """A text the engine refuses to review (too long, not text)."""
 
 
@@ -103,11 +104,13 @@ class Engine:
         """
         ctx = context or Context()
         if not isinstance(text, str):
-            raise InvalidText(f"expected text, got {type(text).__name__}")
+            raise InvalidText("expected text, got %(type)s", type=type(text).__name__)
         if len(text) > self.max_chars:
             raise InvalidText(
-                f"text is {len(text):,} characters long; the policy's limit is "
-                f"{self.max_chars:,} (limits.max_chars)"
+                "text is %(length)s characters long; the policy's limit is %(limit)s "
+                "(limits.max_chars)",
+                length=Count(len(text)),
+                limit=Count(self.max_chars),
             )
         doc = self.prepare(text, ctx)
         doc.signals = signals

@@ -11,7 +11,8 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from hashtags.errors import DomainError, Unauthorized
-from hashtags.web.deps import Redirect, render
+from hashtags.web.deps import Redirect, render, visitor_language
+from hashtags.web.messages import localized
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,8 @@ def error_page(request: Request, exc: Exception) -> Response:
     if isinstance(exc, Unauthorized):
         return RedirectResponse("/login", status_code=303)
     status = exc.status if isinstance(exc, DomainError) else 500
-    message = str(exc) if isinstance(exc, DomainError) else None
+    # The page is in the visitor's language (the signed-in person's, set at sign-in).
+    message = localized(visitor_language(request), exc) if isinstance(exc, DomainError) else None
     try:
         return render(
             request, "error.html", {"status": status, "message": message}, status_code=status

@@ -22,7 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.datastructures import FormData
 
 from hashtags.api.deps import SESSION_COOKIE, DbSession
-from hashtags.errors import DomainError, Forbidden
+from hashtags.errors import DomainError, Forbidden, Translatable
 from hashtags.people.models import User
 from hashtags.people.permissions import Permission, Role
 from hashtags.people.service import Actor, session_actor
@@ -34,6 +34,7 @@ from hashtags.web.i18n import (
     pick_language,
     translations,
 )
+from hashtags.web.messages import localized, say
 
 FLASH_COOKIE = "hashtags_notice"
 PRELOGIN_COOKIE = "hashtags_prelogin"
@@ -154,8 +155,12 @@ def visitor_language(request: Request) -> str:
 
 def t(viewer: Viewer | None, message: str, **values: Any) -> str:
     """``message`` (English) in the viewer's language, with ``%(name)s`` values filled in."""
-    text = translations(viewer.lang if viewer else LANGUAGES[0]).gettext(message)
-    return text % values if values else text
+    return say(viewer.lang if viewer else LANGUAGES[0], message, values)
+
+
+def error_text(viewer: Viewer | None, error: Translatable) -> str:
+    """What a service's error says, in the viewer's language."""
+    return localized(viewer.lang if viewer else LANGUAGES[0], error)
 
 
 # --- notices after a redirect --------------------------------------------------------------
@@ -247,7 +252,11 @@ def page(permission: Permission) -> Any:
 
     def check(viewer: SignedIn) -> Viewer:
         if not viewer.can(permission):
-            raise Forbidden(f"your role ({viewer.role.value}) may not {permission.value}")
+            raise Forbidden(
+                "your role (%(role)s) may not %(permission)s",
+                role=viewer.role.value,
+                permission=permission.value,
+            )
         return viewer
 
     check.permission = permission  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from hashtags.web.deps import (
     NavItem,
     Viewer,
     check_csrf,
+    error_text,
     field_text,
     page,
     redirect,
@@ -90,7 +91,7 @@ def _tabs(viewer: Viewer) -> list[dict[str, str]]:
 
 
 def _failed(viewer: Viewer, exc: DomainError) -> str:
-    return t(viewer, "That was not done: %(reason)s", reason=str(exc))
+    return t(viewer, "That was not done: %(reason)s", reason=error_text(viewer, exc))
 
 
 # --- people --------------------------------------------------------------------------------

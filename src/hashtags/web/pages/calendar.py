@@ -25,7 +25,17 @@ from hashtags.people.permissions import Permission
 from hashtags.posts import service as posts
 from hashtags.posts.models import Post, PostStatus, TargetStatus
 from hashtags.storage.db import utcnow
-from hashtags.web.deps import Form, NavItem, Viewer, check_csrf, field_text, page, redirect, render
+from hashtags.web.deps import (
+    Form,
+    NavItem,
+    Viewer,
+    check_csrf,
+    error_text,
+    field_text,
+    page,
+    redirect,
+    render,
+)
 from hashtags.web.i18n import N_
 from hashtags.web.pages.posts import LABELS, VERDICT_LABELS
 
@@ -160,7 +170,9 @@ def freeze(request: Request, form: Form, db: DbSession, viewer: Responder) -> Re
     except DomainError as exc:
         db.rollback()
         return redirect(
-            "/calendar#freeze", notice=N_("Nothing was frozen: %(reason)s"), reason=str(exc)
+            "/calendar#freeze",
+            notice=N_("Nothing was frozen: %(reason)s"),
+            reason=error_text(viewer, exc),
         )
     if row.account_id is None:
         return redirect(
@@ -185,7 +197,9 @@ def resume(request: Request, form: Form, db: DbSession, viewer: Responder) -> Re
     except DomainError as exc:
         db.rollback()
         return redirect(
-            "/calendar#freeze", notice=N_("Nothing was resumed: %(reason)s"), reason=str(exc)
+            "/calendar#freeze",
+            notice=N_("Nothing was resumed: %(reason)s"),
+            reason=error_text(viewer, exc),
         )
     if row.account_id is None:
         return redirect(

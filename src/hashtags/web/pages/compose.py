@@ -8,9 +8,7 @@ works: saving shows the stored review.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -21,7 +19,7 @@ from hashtags.accounts.models import SocialAccount
 from hashtags.accounts.service import list_accounts, publish_refusal
 from hashtags.api.deps import DbSession, IdPath
 from hashtags.crisis.service import is_frozen
-from hashtags.errors import DomainError, Forbidden, InvalidInput
+from hashtags.errors import DomainError, Forbidden
 from hashtags.people.permissions import Permission
 from hashtags.posts import service as posts
 from hashtags.posts.limits import LIMITS, over_limit
@@ -34,6 +32,7 @@ from hashtags.web.deps import (
     NavItem,
     Viewer,
     check_csrf,
+    error_text,
     field_ints,
     field_text,
     page,
@@ -42,6 +41,7 @@ from hashtags.web.deps import (
     t,
 )
 from hashtags.web.i18n import N_
+from hashtags.web.pages.posts import scheduled_time
 
 router = APIRouter()
 NAV = [NavItem(N_("Compose"), "/compose", Permission.POSTS_WRITE, order=10)]
@@ -78,22 +78,6 @@ def _allowed_accounts(db: Session, viewer: Viewer, engine: Engine) -> list[Socia
         for account in list_accounts(db, actor=viewer.actor)
         if publish_refusal(engine.policy, actor=viewer.actor, account=account) is None
     ]
-
-
-def _scheduled_at(form: FormData) -> datetime | None:
-    """The ``datetime-local`` field, read in the browser's time zone (sent by the script)."""
-    raw = field_text(form, "scheduled_at").strip()
-    if not raw:
-        return None
-    try:
-        naive = datetime.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"scheduled_at: {raw!r} is not a date and time") from None
-    try:
-        zone = ZoneInfo(field_text(form, "tz") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return naive.replace(tzinfo=zone) if naive.tzinfo is None else naive
 
 
 def _context(
@@ -176,21 +160,22 @@ def _submit(request: Request, db: Session, viewer: Viewer, post: Post, form: For
     """Submit a saved draft; if it cannot go, it stays a draft and the author is told why."""
     engine = policy_engine(request)
     problem = _too_long(viewer, db, post.text, [t_.account_id for t_ in post.targets])
-    try:
-        if problem:
-            raise InvalidInput(problem)
-        posts.submit_post(
-            db,
-            actor=viewer.actor,
-            engine=engine,
-            post_id=post.id,
-            scheduled_at=_scheduled_at(form),
-        )
-    except DomainError as exc:
+    if problem is None:
+        try:
+            posts.submit_post(
+                db,
+                actor=viewer.actor,
+                engine=engine,
+                post_id=post.id,
+                scheduled_at=scheduled_time(form),
+            )
+        except DomainError as exc:
+            problem = error_text(viewer, exc)
+    if problem is not None:
         return redirect(
             f"/posts/{post.id}/edit",
             notice=N_("Saved as a draft, but not submitted: %(reason)s"),
-            reason=str(exc),
+            reason=problem,
         )
     if post.status == PostStatus.IN_REVIEW.value:
         return redirect(f"/posts/{post.id}", notice=N_("Submitted: it now waits for approval."))
@@ -224,7 +209,7 @@ def compose(request: Request, form: Form, db: DbSession, viewer: Writer) -> Resp
             account_ids=account_ids,
             reply_to=reply_to,
             scheduled_at=field_text(form, "scheduled_at"),
-            error=str(exc),
+            error=error_text(viewer, exc),
         )
         return render(request, "compose/compose.html", context, viewer=viewer, status_code=422)
     if field_text(form, "action") == "submit":
@@ -235,7 +220,7 @@ def compose(request: Request, form: Form, db: DbSession, viewer: Writer) -> Resp
 def _own_post(db: Session, viewer: Viewer, post_id: int) -> Post:
     post = posts.get_post(db, actor=viewer.actor, post_id=post_id)
     if post.author_id != viewer.actor.user_id:
-        raise Forbidden(f"only the author of post {post.id} may edit it")
+        raise Forbidden("only the author of post %(post)s may edit it", post=post.id)
     return post
 
 
@@ -284,7 +269,7 @@ def edit(request: Request, post_id: IdPath, form: Form, db: DbSession, viewer: W
             account_ids=account_ids,
             reply_to=reply_to,
             scheduled_at=field_text(form, "scheduled_at"),
-            error=str(exc),
+            error=error_text(viewer, exc),
         )
         return render(request, "compose/compose.html", context, viewer=viewer, status_code=422)
     if field_text(form, "action") == "submit" and PostStatus(post.status) in posts.SUBMITTABLE:

@@ -30,6 +30,7 @@ from hashtags.web.deps import (
     NavItem,
     Viewer,
     check_csrf,
+    error_text,
     field_text,
     page,
     redirect,
@@ -37,6 +38,7 @@ from hashtags.web.deps import (
     t,
 )
 from hashtags.web.i18n import LANGUAGES, N_
+from hashtags.web.messages import localized
 
 router = APIRouter()
 NAV = [NavItem(N_("Policy"), "/policy", Permission.POLICY_READ, order=60)]
@@ -129,12 +131,15 @@ def _editor(
         {
             "line": p.line,
             "key": p.key,
-            "message": p.message,
+            "message": localized(viewer.lang, p),
             "text": lines[p.line - 1][:160] if p.line and 0 < p.line <= len(lines) else None,
         }
         for p in state.problems or []
     ]
-    warnings = [{"line": p.line, "key": p.key, "message": p.message} for p in state.warnings or []]
+    warnings = [
+        {"line": p.line, "key": p.key, "message": localized(viewer.lang, p)}
+        for p in state.warnings or []
+    ]
     error_lines = sorted({p["line"] for p in problems if p["line"]})
     return render(
         request,
@@ -223,7 +228,9 @@ def _save(
         state.problems = exc.problems
         return _editor(request, viewer, state, status_code=422)
     except DomainError as exc:
-        state.error = t(viewer, "The policy was not saved: %(reason)s", reason=str(exc))
+        state.error = t(
+            viewer, "The policy was not saved: %(reason)s", reason=error_text(viewer, exc)
+        )
         return _editor(request, viewer, state, status_code=exc.status)
     # This process enforces it from its next request; the others within seconds.
     enforced_policy(request.app).recheck()

@@ -35,6 +35,7 @@ from hashtags.web.deps import (
     Form,
     Viewer,
     check_csrf,
+    error_text,
     field_text,
     page,
     redirect,
@@ -239,7 +240,13 @@ def _refused(
     if isinstance(exc, NotFound):
         raise exc
     return _page(
-        request, db, viewer, post_id, error=str(exc), values=values, status_code=exc.status
+        request,
+        db,
+        viewer,
+        post_id,
+        error=error_text(viewer, exc),
+        values=values,
+        status_code=exc.status,
     )
 
 
@@ -262,7 +269,9 @@ def _request_of(db: Session, post: Post, form: FormData) -> ApprovalRequest:
         raise InvalidInput("request_id: choose the approval request to decide on")
     request = approvals.get_request(db, request_id=int(raw))
     if request.post_id != post.id:
-        raise NotFound(f"approval request {raw} is not one of post {post.id}'s")
+        raise NotFound(
+            "approval request %(request)s is not one of post %(post)s's", request=raw, post=post.id
+        )
     return request
 
 
@@ -317,7 +326,9 @@ def scheduled_time(form: FormData) -> datetime | None:
     try:
         naive = datetime.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"scheduled_at: {raw[:40]!r} is not a date and time") from None
+        raise InvalidInput(
+            "scheduled_at: %(value)r is not a date and time", value=raw[:40]
+        ) from None
     try:
         zone = ZoneInfo(field_text(form, "tz").strip() or "UTC")
     except (ZoneInfoNotFoundError, ValueError):

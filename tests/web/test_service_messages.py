@@ -1,0 +1,332 @@
+"""The services' messages (domain errors, policy file problems) in the reader's language.
+
+Every message a service raises is found in the source code and must be a plain literal whose
+placeholders are exactly the values passed, with a Spanish translation that keeps them; then,
+through the real app, a Spanish reader sees the Spanish text and an English reader the English.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Callable, Iterator
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
+from tests.support.api import PASSWORD, Person
+from tests.support.web import Browser
+from tests.web.conftest import Accounts
+from tests.web.test_admin import english
+
+from hashtags.errors import Count, InvalidInput, NotFound, Phrase
+from hashtags.people.permissions import Role
+from hashtags.policy import PolicyError, parse_policy
+from hashtags.policy.loader import LIMITS
+from hashtags.web.i18n import catalogue_files, translations
+from hashtags.web.messages import api_language, localized, say
+
+ERROR_TYPES = frozenset(
+    {
+        "DomainError",
+        "NotFound",
+        "Forbidden",
+        "Conflict",
+        "InvalidInput",
+        "Unauthorized",
+        "InvalidValue",
+        "InvalidText",
+    }
+)
+"""Calls whose first argument is a message id."""
+CATALOGUES = ("services.po", "policy_file.po")
+"""The catalogues of the services' messages, under ``hashtags/web/locale/es/LC_MESSAGES``."""
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sr]")
+
+
+# --- finding the messages in the code ------------------------------------------------------
+
+
+def message_calls() -> Iterator[tuple[str, str, ast.expr, frozenset[str] | None]]:
+    """Each call that takes a message id, in ``src/hashtags``: where, what is called
+    (``error``, ``phrase``, ``problem``), the message argument and the names of the values
+    passed (None when they cannot be told).
+
+    The calls: the errors of ``hashtags.errors`` (message first, values as keywords),
+    ``Problem(file, line, key, message, {values})`` (whose message may come from an error it
+    reports) and ``Phrase(words)``.
+    """
+    root = Path(str(files("hashtags")))
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            where = f"{path.relative_to(root.parent).as_posix()}:{node.lineno}"
+            if name in ERROR_TYPES:
+                names = (
+                    None
+                    if any(k.arg is None for k in node.keywords)
+                    else frozenset(k.arg for k in node.keywords if k.arg is not None)
+                )
+                yield where, "error", node.args[0], names
+            elif name == "Phrase":
+                yield where, "phrase", node.args[0], frozenset()
+            elif name == "Problem" and len(node.args) >= 4:
+                values = node.args[4] if len(node.args) > 4 else None
+                yield where, "problem", node.args[3], _dict_keys(values)
+
+
+def _dict_keys(node: ast.expr | None) -> frozenset[str] | None:
+    if node is None:
+        return frozenset()
+    if isinstance(node, ast.Dict) and all(isinstance(k, ast.Constant) for k in node.keys):
+        return frozenset(str(k.value) for k in node.keys if isinstance(k, ast.Constant))
+    return None
+
+
+def _literal(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def service_messages() -> dict[str, list[str]]:
+    """Every message id the services and the policy loader write: msgid -> where."""
+    found: dict[str, list[str]] = {}
+    for where, _kind, node, _names in message_calls():
+        message = _literal(node)
+        if message is not None:
+            found.setdefault(message, []).append(where)
+    for bound, message in LIMITS.values():  # the loader's table of Pydantic bounds errors
+        found.setdefault(message, []).append(f"hashtags/policy/loader.py LIMITS[{bound}]")
+    return found
+
+
+def test_the_code_is_scanned() -> None:
+    found = service_messages()
+    assert "account_ids: choose at least one account to publish on" in found  # posts
+    assert "password: at least %(least)s characters are required" in found  # people
+    assert "unknown key %(key)r; expected one of %(keys)s" in found  # the policy loader
+    assert "a list" in found  # a Phrase
+    assert len(found) > 150
+
+
+def test_every_message_is_a_literal_with_exactly_its_values() -> None:
+    problems = []
+    for where, kind, node, names in message_calls():
+        message = _literal(node)
+        if message is None:
+            # A problem may report the message of an error it wraps; the others are literals.
+            if kind != "problem":
+                problems.append(f"{where}: the message is not a literal (no f-strings)")
+            continue
+        if names is None or kind == "phrase":  # a phrase is words, never filled in
+            continue
+        wanted = set(PLACEHOLDER.findall(message))
+        if wanted != names:
+            problems.append(f"{where}: {message!r} has {sorted(wanted)}, given {sorted(names)}")
+        elif not names and "%" in message:
+            problems.append(f"{where}: {message!r} has a '%' but no values")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_message_has_a_spanish_translation() -> None:
+    known: dict[object, str] = getattr(translations("es"), "_catalog", {})
+    gaps = {m: where for m, where in service_messages().items() if not known.get(m)}
+    listing = "\n".join(
+        f'#: {" ".join(where[:2])}\nmsgid {json.dumps(m, ensure_ascii=False)}\nmsgstr ""\n'
+        for m, where in gaps.items()
+    )
+    assert not gaps, (
+        "messages without a Spanish translation (add them to "
+        f"hashtags/web/locale/es/LC_MESSAGES/{CATALOGUES[0]} or {CATALOGUES[1]}):\n{listing}"
+    )
+
+
+@pytest.mark.parametrize("name", CATALOGUES)
+def test_translations_keep_the_placeholders(name: str) -> None:
+    path = files("hashtags.web").joinpath("locale", "es", "LC_MESSAGES", name)
+    with path.open("rb") as handle:
+        catalogue = read_po(handle, locale="es")
+    wrong = [
+        f"{m.id!r} -> {m.string!r}"
+        for m in catalogue
+        if m.id
+        and m.string
+        and sorted(PLACEHOLDER.findall(str(m.id))) != sorted(PLACEHOLDER.findall(str(m.string)))
+    ]
+    assert not wrong, "\n".join(wrong)
+    assert len(list(catalogue)) > 20
+
+
+def test_no_message_is_translated_twice_differently() -> None:
+    # The catalogues are merged into one: the same msgid in two of them, translated
+    # differently, would change the text of one page or the other depending on file names.
+    folder = files("hashtags.web").joinpath("locale", "es", "LC_MESSAGES")
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for name in catalogue_files("es"):
+        with folder.joinpath(name).open("rb") as handle:
+            for message in read_po(handle, locale="es"):
+                if not message.id:
+                    continue
+                msgid, msgstr = str(message.id), str(message.string)
+                if msgid in seen and seen[msgid][1] != msgstr:
+                    clashes.append(f"{msgid!r}: {seen[msgid][0]} and {name}")
+                seen.setdefault(msgid, (name, msgstr))
+    assert not clashes, "\n".join(clashes)
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def test_str_stays_english_and_the_edge_translates_with_values() -> None:
+    error = NotFound("post %(post)s not found", post=7)
+    assert str(error) == "post 7 not found"  # the API's default, the logs, the CLI
+    assert localized("en", error) == "post 7 not found"
+    spanish = localized("es", error)
+    assert "7" in spanish and spanish != str(error)
+
+
+def test_phrases_counts_and_quoted_errors_are_translated_too() -> None:
+    message = "expected %(wanted)s, found %(found)s"
+    values = {"wanted": Phrase("a list"), "found": Phrase("a number")}
+    assert say("en", message, values) == "expected a list, found a number"
+    spanish = say("es", message, values)
+    assert translations("es").gettext("a list") in spanish
+    assert translations("es").gettext("a number") in spanish
+
+    assert str(Count(20000)) == "20,000"
+    assert say("es", "%(n)s", {"n": Count(20000)}) == "20.000"
+
+    inner = InvalidInput("password: at least %(least)s characters are required", least=12)
+    outer = InvalidInput("text: %(problem)s", problem=inner)
+    assert str(outer) == "text: password: at least 12 characters are required"
+    assert localized("es", outer).endswith(localized("es", inner))
+
+
+def test_policy_problems_carry_their_message_and_values() -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse_policy("organization:\n  name: X\n  handles: 5\ncolour: red\n")
+    handles, colour = sorted(caught.value.problems, key=lambda p: p.key)[::-1]
+    assert str(handles) == "policy.yaml:3: organization.handles: expected a list, found a number"
+    assert localized("en", handles) == "expected a list, found a number"
+    assert "5" not in localized("es", handles) and localized("es", handles) != handles.text
+    assert colour.params["key"] == "colour"
+
+
+def test_the_api_speaks_english_unless_asked() -> None:
+    assert api_language(None) == "en"
+    assert api_language("fr-FR,fr;q=0.9") == "en"
+    assert api_language("es-ES,es;q=0.9,en;q=0.8") == "es"
+    assert api_language("en-GB,en;q=0.9,es;q=0.5") == "en"
+
+
+# --- through the app -----------------------------------------------------------------------
+
+
+def test_composing_without_an_account_is_refused_in_the_authors_language(
+    signed_in: Callable[[Role], Browser], accounts: Accounts
+) -> None:
+    form = {"text": "Hoy abrimos a las 9.", "action": "draft"}  # no account chosen
+    spanish = signed_in(Role.SOCIAL_ENGAGEMENT).post("/compose", form)
+    assert spanish.status_code == 422
+    assert "account_ids: elige al menos una cuenta en la que publicar" in spanish.text
+    assert "choose at least one account" not in spanish.text
+
+    me = english(signed_in(Role.SOCIAL_ENGAGEMENT))
+    response = me.post("/compose", form)
+    assert response.status_code == 422
+    assert "account_ids: choose at least one account to publish on" in response.text
+
+
+def test_a_weak_password_is_explained_in_the_admins_language(
+    signed_in: Callable[[Role], Browser],
+) -> None:
+    person = {
+        "name": "Marta Gil",
+        "email": "marta.gil@cafeterra.es",
+        "role": "employee",
+        "language": "es",
+        "password": "short",
+    }
+    admin = signed_in(Role.ADMIN)
+    spanish = admin.post("/admin/people", person)
+    assert spanish.status_code == 422
+    assert "No se ha hecho: password: hacen falta al menos 12 caracteres" in spanish.text
+
+    mixed = admin.post("/admin/people", {**person, "password": "alllowercase-and-long"})
+    assert "mezcla mayúsculas y minúsculas" in mixed.text
+
+    english(admin)
+    response = admin.post("/admin/people", person)
+    assert "That was not done: password: at least 12 characters are required" in response.text
+
+
+def test_the_policy_editor_explains_problems_in_the_editors_language(
+    signed_in: Callable[[Role], Browser],
+) -> None:
+    broken = (
+        "organization:\n  name: Caféterra\n  industry: banking\n  handles: 5\n"
+        "approvals:\n  expire_after_hours: 0\ncolour: red\n"
+    )
+    me = signed_in(Role.COMPLIANCE)
+    spanish = me.post("/policy/edit", {"source": broken, "action": "validate"})
+    assert spanish.status_code == 422
+    assert "&#39;banking&#39; no es ninguno de general, finance, health, government" in (
+        spanish.text
+    )
+    assert "se esperaba una lista y hay un número" in spanish.text
+    assert "debe ser al menos 1 (hay 0)" in spanish.text
+    assert "clave desconocida &#39;colour&#39;" in spanish.text
+    yaml_error = me.post("/policy/edit", {"source": "organization: [", "action": "validate"})
+    assert "YAML no válido" in yaml_error.text
+
+    english(me)
+    response = me.post("/policy/edit", {"source": broken, "action": "validate"})
+    assert "&#39;banking&#39; is not one of general, finance, health, government" in (response.text)
+    assert "expected a list, found a number" in response.text
+    assert "should be at least 1 (found 0)" in response.text
+    assert "unknown key &#39;colour&#39;" in response.text
+
+
+def test_an_error_page_is_in_the_visitors_language(
+    signed_in: Callable[[Role], Browser],
+) -> None:
+    me = signed_in(Role.PR)
+    spanish = me.get("/posts/999999")
+    assert spanish.status_code == 404
+    assert "999999" in spanish.text and "post 999999 not found" not in spanish.text
+    english(me)
+    assert "post 999999 not found" in me.get("/posts/999999").text
+
+
+def test_the_api_answers_in_spanish_when_asked(
+    client: TestClient, people: dict[Role, Person]
+) -> None:
+    headers = people[Role.PR].headers
+    default = client.get("/api/v1/posts/999999", headers=headers)
+    assert default.status_code == 404
+    assert default.json()["detail"] == "post 999999 not found"
+    spanish = client.get("/api/v1/posts/999999", headers={**headers, "Accept-Language": "es"})
+    assert spanish.status_code == 404
+    assert spanish.json()["detail"] == localized(
+        "es", NotFound("post %(post)s not found", post=999999)
+    )
+    assert spanish.json()["detail"] != default.json()["detail"]
+
+
+def test_the_sign_in_api_refuses_in_spanish_when_asked(
+    client: TestClient, people: dict[Role, Person]
+) -> None:
+    wrong = {"email": people[Role.PR].email, "password": PASSWORD + "x"}
+    english = client.post("/api/v1/auth/login", json=wrong)
+    assert english.status_code == 401 and english.json()["detail"] == "wrong e-mail or password"
+    spanish = client.post("/api/v1/auth/login", json=wrong, headers={"Accept-Language": "es"})
+    assert spanish.status_code == 401
+    assert spanish.json()["detail"] == say("es", "wrong e-mail or password")
+    assert spanish.json()["detail"] != english.json()["detail"]
