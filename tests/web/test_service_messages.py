@@ -330,3 +330,24 @@ def test_the_sign_in_api_refuses_in_spanish_when_asked(
     assert spanish.status_code == 401
     assert spanish.json()["detail"] == say("es", "wrong e-mail or password")
     assert spanish.json()["detail"] != english.json()["detail"]
+
+
+def test_an_address_no_route_answers_is_a_page_for_pages_and_json_for_the_api(
+    signed_in: Callable[[Role], Browser], client: TestClient
+) -> None:
+    me = signed_in(Role.PR)
+    page = me.get("/no-such-page")
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<html lang="es"' in page.text and "<title>" in page.text
+    assert say("es", "Not found") in page.text and say("es", "Not found") != "Not found"
+    english(me)
+    assert "Not found" in me.get("/no-such-page").text
+    wrong_method = me.client.delete("/compose")
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["content-type"].startswith("text/html")
+
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    static = client.get("/static/no-such-file.css")
+    assert static.status_code == 404 and "<html" not in static.text

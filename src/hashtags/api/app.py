@@ -6,10 +6,12 @@ import logging
 from importlib import import_module
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hashtags import __version__
 from hashtags.errors import DomainError
@@ -64,6 +66,13 @@ def create_app(
         # English unless the caller asks for Spanish (Accept-Language), as a browser does.
         lang = api_language(request.headers.get("accept-language"))
         return JSONResponse({"detail": localized(lang, exc)}, status_code=exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # An address no route answers, or a method it does not take: a page for pages.
+        if is_page(request) and exc.status_code >= 400:
+            return error_page(request, exc)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

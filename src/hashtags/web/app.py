@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from hashtags.errors import DomainError, Unauthorized
 from hashtags.web.deps import Redirect, render, visitor_language
@@ -59,10 +60,16 @@ def is_page(request: Request) -> bool:
 
 
 def error_page(request: Request, exc: Exception) -> Response:
-    """A domain error or an unexpected failure on a page, as a page in the visitor's language."""
+    """A domain error, an address no route answers (404, 405) or an unexpected failure on a
+    page, as a page in the visitor's language."""
     if isinstance(exc, Unauthorized):
         return RedirectResponse("/login", status_code=303)
-    status = exc.status if isinstance(exc, DomainError) else 500
+    if isinstance(exc, DomainError):
+        status = exc.status
+    elif isinstance(exc, HTTPException):
+        status = exc.status_code
+    else:
+        status = 500
     # The page is in the visitor's language (the signed-in person's, set at sign-in).
     message = localized(visitor_language(request), exc) if isinstance(exc, DomainError) else None
     try:
