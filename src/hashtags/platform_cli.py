@@ -178,7 +178,7 @@ def audit_verify() -> None:
         raise typer.Exit(EXIT_OK)
     err.print(f"[bold red]✖ audit log broken[/] ({result.events:,} events read):")
     for problem in result.problems:
-        err.print(f"  - {escape(problem)}", soft_wrap=True)
+        err.print(f"  - {escape(str(problem))}", soft_wrap=True)
     raise typer.Exit(EXIT_BROKEN)
 
 

@@ -96,7 +96,7 @@ def test_schema_errors_name_each_line_and_key(db: Session, settings: Settings) -
     lines = {p.key: p.line for p in caught.value.problems}
     assert lines["organization.industry"] == DEMO.splitlines().index("  industry: general") + 1
     assert "banking" in str(caught.value)
-    assert str(caught.value).startswith("policy.yaml:")
+    assert str(caught.value).startswith("the policy cannot be used as it is:\npolicy.yaml:")
 
 
 @pytest.mark.parametrize(

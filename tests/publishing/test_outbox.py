@@ -230,8 +230,8 @@ def test_the_backoff_doubles_up_to_its_cap() -> None:
 @pytest.mark.parametrize(
     ("token", "fail", "reason"),
     [
-        ("revoked", [], "mastodon: the access token was refused (401) while publishing"),
-        (TOKEN, [422], "mastodon: refused with 422 while publishing: simulated 422"),
+        ("revoked", [], "mastodon: the access token was refused (401) while publishing the post"),
+        (TOKEN, [422], "mastodon: refused with 422 while publishing the post: simulated 422"),
     ],
 )
 def test_permanent_failures_are_visible_on_the_target(
@@ -267,7 +267,8 @@ def test_after_max_attempts_a_transient_failure_becomes_permanent(
     assert work(factory, retry=retry, now_offset=5) == [Outcome.FAILED]
     db.expire_all()
     assert (
-        post.targets[0].error == "gave up after 2 attempts: mastodon: server error while publishing"
+        post.targets[0].error
+        == "gave up after 2 attempts: mastodon: server error while publishing the post"
     )
 
 

@@ -121,8 +121,14 @@ def test_the_chain_status_says_intact_or_where_it_breaks(
         db.execute(update(AuditEvent).where(AuditEvent.seq == seqs[1]).values(actor="mallory"))
     broken = me.get("/audit")
     assert "The chain is broken" in broken.text
-    assert f"event {seqs[1]}: its content was changed after it was written" in broken.text
-    assert f'href="/audit?before={seqs[1] + 1}#event-{seqs[1]}"' in broken.text
+    link = f'<a href="/audit?before={seqs[1] + 1}#event-{seqs[1]}">'
+    assert f"{link}Event {seqs[1]}</a>: its content was changed after it was written" in (
+        broken.text
+    )
+    me.follow(me.post("/language", {"lang": "es", "next": "/"}))
+    spanish = me.get("/audit").text
+    assert f"{link}Evento {seqs[1]}</a>: su contenido se cambió después de escribirse" in spanish
+    assert "its content was changed" not in spanish
 
 
 def test_only_auditors_read_the_log(signed_in: Callable[[Role], Browser]) -> None:

@@ -9,19 +9,21 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from tests.support.web import Browser
 from tests.web.conftest import Accounts
+from tests.web.test_admin import english
 from tests.web.test_approvals import ALLOW, REVIEW, post_of, write
 from tests.web.test_calendar import scheduled
 
-from hashtags.connectors.base import ConnectorError, Published
+from hashtags.connectors.base import PUBLISHING, ConnectorError, Published, Publisher
 from hashtags.people.models import Team, User
 from hashtags.people.permissions import Role
-from hashtags.posts.models import Post
-from hashtags.publishing.service import claim_jobs, process_job
-from hashtags.storage.db import transaction
+from hashtags.posts.models import Post, PostTarget
+from hashtags.publishing.models import Job
+from hashtags.publishing.service import RetryPolicy, claim_jobs, process_job
+from hashtags.storage.db import transaction, utcnow
 
 
 class RefusingNetwork:
@@ -32,6 +34,20 @@ class RefusingNetwork:
 
     def delete(self, external_id: str) -> None:
         raise ConnectorError("sandbox: 401 the access token is invalid", permanent=True)
+
+
+def _publish_once(factory: sessionmaker[Session], network: Publisher) -> None:
+    with transaction(factory) as session:
+        claimed = claim_jobs(session, worker_id="test", limit=10, lease_seconds=60)
+    for job_id in claimed:
+        process_job(
+            factory,
+            job_id=job_id,
+            worker_id="test",
+            publisher_for=lambda account: network,
+            retry=RetryPolicy(max_attempts=3, base_seconds=0.0),
+            rng=random.Random(1),
+        )
 
 
 def test_my_drafts_and_what_waits_for_approval(
@@ -58,16 +74,7 @@ def test_posts_failing_to_publish_show_with_the_reason(
     signed_in: Callable[[Role], Browser], accounts: Accounts, factory: sessionmaker[Session]
 ) -> None:
     pid = scheduled(signed_in, accounts, ALLOW, in_days=0)
-    with transaction(factory) as session:
-        claimed = claim_jobs(session, worker_id="test", limit=10, lease_seconds=60)
-    for job_id in claimed:
-        process_job(
-            factory,
-            job_id=job_id,
-            worker_id="test",
-            publisher_for=lambda account: RefusingNetwork(),
-            rng=random.Random(1),
-        )
+    _publish_once(factory, RefusingNetwork())
     assert post_of(factory, pid).status == "failed"
     home = signed_in(Role.SOCIAL_ENGAGEMENT).get("/")
     failing = home.text[
@@ -79,6 +86,75 @@ def test_posts_failing_to_publish_show_with_the_reason(
     # ... and on the post's page, on its account's line.
     page = signed_in(Role.SOCIAL_ENGAGEMENT).get(f"/posts/{pid}")
     assert "401 the access token is invalid" in page.text
+
+
+class BusyNetwork:
+    """A network whose server fails (worth retrying), then one that refuses the text with
+    its own words (not worth it), as the connectors report them."""
+
+    def __init__(self, permanent: bool) -> None:
+        self.permanent = permanent
+
+    def publish(self, text: str, *, idempotency_key: str) -> Published:
+        if self.permanent:
+            raise ConnectorError(
+                "mastodon: refused with %(status)s while %(doing)s: %(detail)s",
+                permanent=True,
+                status=422,
+                doing=PUBLISHING,
+                detail="Validation failed: Text character limit exceeded",
+            )
+        raise ConnectorError("mastodon: server error while %(doing)s", doing=PUBLISHING)
+
+    def delete(self, external_id: str) -> None:  # pragma: no cover - nothing is deleted
+        raise AssertionError("not called")
+
+
+def _failing(me: Browser) -> str:
+    home = me.get("/").text
+    return home[home.index('id="failing-title"') : home.index('id="freeze-title"')]
+
+
+def test_why_a_post_is_not_published_is_said_in_the_readers_language(
+    signed_in: Callable[[Role], Browser], accounts: Accounts, factory: sessionmaker[Session]
+) -> None:
+    pid = scheduled(signed_in, accounts, ALLOW, in_days=0)
+    _publish_once(factory, BusyNetwork(permanent=False))
+    spanish = signed_in(Role.SOCIAL_ENGAGEMENT)
+    retrying = (
+        "mastodon: error del servidor durante la publicación (intento 1 de 3; se reintentará)"
+    )
+    assert retrying in _failing(spanish)
+    assert retrying in spanish.get(f"/posts/{pid}").text
+    me = english(signed_in(Role.SOCIAL_ENGAGEMENT))
+    assert (
+        "mastodon: server error while publishing the post (attempt 1 of 3; retrying)"
+        in _failing(me)
+    )
+    # The API (and the audit log) keep the English text.
+    with factory() as db:
+        target = db.execute(select(PostTarget).where(PostTarget.post_id == pid)).scalar_one()
+        assert target.error == (
+            "mastodon: server error while publishing the post (attempt 1 of 3; retrying)"
+        )
+
+    with factory() as db, db.begin():  # due again now
+        db.execute(update(Job).values(next_attempt_at=utcnow()))
+    _publish_once(factory, BusyNetwork(permanent=True))
+    spanish.follow(spanish.post("/language", {"lang": "es", "next": "/"}))
+    refused = _failing(spanish)
+    # Our words in Spanish; the network's own, verbatim.
+    assert (
+        "mastodon: rechazado con 422 durante la publicación: "
+        "Validation failed: Text character limit exceeded"
+    ) in refused
+
+    # A row written before messages were kept shows its text as it is.
+    with factory() as db, db.begin():
+        target = db.execute(select(PostTarget).where(PostTarget.post_id == pid)).scalar_one()
+        target.error, target.error_said = "an older failure, kept as text", None
+    assert "an older failure, kept as text" in _failing(spanish)
+    assert "an older failure, kept as text" in spanish.get(f"/posts/{pid}").text
 
 
 def _team(factory: sessionmaker[Session], email: str, name: str) -> None:

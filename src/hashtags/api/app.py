@@ -17,7 +17,7 @@ from hashtags import __version__
 from hashtags.errors import DomainError
 from hashtags.settings import Settings
 from hashtags.storage.db import make_engine, make_sessionmaker
-from hashtags.web.app import error_page, is_page, mount_web
+from hashtags.web.app import error_page, invalid_request, is_page, mount_web
 from hashtags.web.messages import api_language, localized
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,9 @@ def create_app(
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if is_page(request):  # the error page, naming each field, in the visitor's language
+            return error_page(request, invalid_request(exc.errors()))
         problems = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")

@@ -68,7 +68,9 @@ def events(
 @router.get("/verify")
 def verify(db: DbSession, actor: Auditor) -> VerificationOut:
     result = service.verify(db)
-    return VerificationOut(ok=result.ok, events=result.events, problems=result.problems)
+    return VerificationOut(
+        ok=result.ok, events=result.events, problems=[str(p) for p in result.problems]
+    )
 
 
 @router.get("/export")

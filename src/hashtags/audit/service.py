@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from hashtags.audit.models import AuditEvent, AuditHead
+from hashtags.errors import Message
 from hashtags.storage.db import utcnow
 
 GENESIS = "0" * 64
@@ -82,15 +83,27 @@ def record(
 
 
 @dataclass(frozen=True, slots=True)
+class ChainBreak:
+    """One break in the chain: at which event (None: at its end) and what is wrong there, as
+    a message id and values (shown in the reader's language). ``str()``: English."""
+
+    seq: int | None
+    said: Message
+
+    def __str__(self) -> str:
+        return f"event {self.seq}: {self.said}" if self.seq is not None else str(self.said)
+
+
+@dataclass(frozen=True, slots=True)
 class Verification:
     ok: bool
     events: int
-    problems: list[str]
+    problems: list[ChainBreak]
 
 
 def verify(session: Session) -> Verification:
     """Walk the chain from the first event; report every break with its position."""
-    problems: list[str] = []
+    problems: list[ChainBreak] = []
     expected_prev = GENESIS
     expected_seq = 1
     count = 0
@@ -98,23 +111,42 @@ def verify(session: Session) -> Verification:
     for event in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars():
         count += 1
         if event.seq != expected_seq:
-            problems.append(
-                f"event {event.seq}: expected event {expected_seq} here: "
-                f"{'events deleted' if event.seq > expected_seq else 'event inserted'} before it"
-            )
+            if event.seq > expected_seq:
+                said = Message(
+                    "expected event %(expected)s here: events deleted before it",
+                    expected=expected_seq,
+                )
+            else:
+                said = Message(
+                    "expected event %(expected)s here: event inserted before it",
+                    expected=expected_seq,
+                )
+            problems.append(ChainBreak(event.seq, said))
         if event.prev_hash != expected_prev:
-            problems.append(f"event {event.seq}: does not link to the event before it")
+            problems.append(ChainBreak(event.seq, Message("does not link to the event before it")))
         if digest(event) != event.hash:
-            problems.append(f"event {event.seq}: its content was changed after it was written")
+            problems.append(
+                ChainBreak(event.seq, Message("its content was changed after it was written"))
+            )
         expected_prev = event.hash
         expected_seq = event.seq + 1
         last = event
     head = session.get(AuditHead, 1)
     if head is not None and (last is None or head.seq != last.seq or head.hash != last.hash):
-        problems.append(
-            f"the chain should end at event {head.seq} but ends at "
-            f"{last.seq if last else 'nothing'}: events were deleted from the end"
-        )
+        if last is None:
+            said = Message(
+                "the chain should end at event %(head)s but has no events: "
+                "all of them were deleted",
+                head=head.seq,
+            )
+        else:
+            said = Message(
+                "the chain should end at event %(head)s but ends at %(last)s: "
+                "events were deleted from the end",
+                head=head.seq,
+                last=last.seq,
+            )
+        problems.append(ChainBreak(None, said))
     return Verification(ok=not problems, events=count, problems=problems)
 
 

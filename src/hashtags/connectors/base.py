@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
+from hashtags.errors import Phrase, Translatable
+
 
 class Published(NamedTuple):
     """Where a text was published: the network's id for it and its public address."""
@@ -34,17 +36,25 @@ class Mention:
         return self.cursor or self.external_id
 
 
-class ConnectorError(Exception):
+class ConnectorError(Translatable):
     """The network refused or could not be reached.
 
     ``permanent`` failures (bad credentials, a 4xx answer) will fail the same way on retry;
     the others (timeouts, 5xx, rate limits) are worth retrying later. The message names the
-    network and the status, never the text being published.
+    network and the status, never the text being published. Like the domain errors it is a
+    message id with named values (shown in the reader's language); what the network itself
+    said is one of the values, kept verbatim.
     """
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, /, *, permanent: bool = False, **params: object) -> None:
+        super().__init__(message, **params)
         self.permanent = permanent
+
+
+# What a connector was doing when it failed: ``while %(doing)s``.
+PUBLISHING = Phrase("publishing the post")
+DELETING = Phrase("deleting the post")
+READING_MENTIONS = Phrase("reading mentions")
 
 
 class Publisher(Protocol):

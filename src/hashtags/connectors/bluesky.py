@@ -23,7 +23,15 @@ from atproto_client.exceptions import (
 )
 from atproto_core.exceptions import AtProtocolError
 
-from hashtags.connectors.base import ConnectorError, Mention, Published
+from hashtags.connectors.base import (
+    DELETING,
+    PUBLISHING,
+    READING_MENTIONS,
+    ConnectorError,
+    Mention,
+    Published,
+)
+from hashtags.errors import Message, Phrase
 
 COLLECTION = "app.bsky.feed.post"
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
@@ -75,22 +83,30 @@ def _status(exc: RequestErrorBase) -> int | None:
     return exc.response.status_code if exc.response is not None else None
 
 
-def _error(exc: AtProtocolError, doing: str) -> ConnectorError:
+def _error(exc: AtProtocolError, doing: Phrase | Message) -> ConnectorError:
     if isinstance(exc, UnauthorizedError):
         return ConnectorError(
-            f"bluesky: the handle or app password was refused ({_status(exc)}) while {doing}",
+            "bluesky: the handle or app password was refused (%(status)s) while %(doing)s",
             permanent=True,
+            status=_status(exc),
+            doing=doing,
         )
     if isinstance(exc, RequestErrorBase):
         status = _status(exc)
         if isinstance(exc, NetworkError) or status is None:
-            return ConnectorError(f"bluesky: network error while {doing}")
+            return ConnectorError("bluesky: network error while %(doing)s", doing=doing)
         if 400 <= status < 500 and status not in (408, 429):
-            return ConnectorError(
-                f"bluesky: refused with {status} while {doing}: {str(exc)[:200]}", permanent=True
+            return ConnectorError(  # the server's own words, verbatim
+                "bluesky: refused with %(status)s while %(doing)s: %(detail)s",
+                permanent=True,
+                status=status,
+                doing=doing,
+                detail=str(exc)[:200],
             )
-        return ConnectorError(f"bluesky: error {status} while {doing}")
-    return ConnectorError(f"bluesky: {type(exc).__name__} while {doing}")
+        return ConnectorError(
+            "bluesky: error %(status)s while %(doing)s", status=status, doing=doing
+        )
+    return ConnectorError("bluesky: %(kind)s while %(doing)s", kind=type(exc).__name__, doing=doing)
 
 
 class BlueskyConnector:
@@ -103,14 +119,14 @@ class BlueskyConnector:
         self._client: Client | None = None
         self._did = ""
 
-    def _session(self, doing: str) -> Client:
+    def _session(self, doing: Phrase) -> Client:
         if self._client is None:
             client = Client(base_url=self._base_url)
             client.on_session_change(self._remember_did)
             try:
                 client.login(self._handle, self._password, fetch_bsky_profile=False)
             except AtProtocolError as exc:
-                raise _error(exc, f"signing in before {doing}") from None
+                raise _error(exc, Message("signing in before %(doing)s", doing=doing)) from None
             self._client = client
         return self._client
 
@@ -121,7 +137,7 @@ class BlueskyConnector:
         return f"https://bsky.app/profile/{self._handle}/post/{rkey}"
 
     def publish(self, text: str, *, idempotency_key: str) -> Published:
-        client = self._session("publishing")
+        client = self._session(PUBLISHING)
         rkey = record_key(idempotency_key)
         record = models.AppBskyFeedPost.Record(
             text=text, created_at=datetime.now(UTC).isoformat().replace("+00:00", "Z")
@@ -134,7 +150,7 @@ class BlueskyConnector:
             )
             return Published(created.uri, self._url(rkey))
         except AtProtocolError as exc:
-            failure = _error(exc, "publishing")
+            failure = _error(exc, PUBLISHING)
             if isinstance(exc, UnauthorizedError):
                 raise failure from None
         # The record key may already exist: this is a retry of a publish that went through.
@@ -155,7 +171,7 @@ class BlueskyConnector:
         return str(found.uri)
 
     def delete(self, external_id: str) -> None:
-        client = self._session("deleting")
+        client = self._session(DELETING)
         rkey = external_id.rsplit("/", 1)[-1]
         try:
             client.com.atproto.repo.delete_record(
@@ -164,18 +180,19 @@ class BlueskyConnector:
                 )
             )
         except AtProtocolError as exc:
-            raise _error(exc, "deleting") from None
+            raise _error(exc, DELETING) from None
 
     def read_mentions(self, since: str | None) -> list[Mention]:
         """Posts that mention, answer or quote the account, indexed after ``since`` (the last
         mention's ``cursor``: an ``indexedAt`` time), oldest first. Without ``since``, the
         most recent page only."""
-        client = self._session("reading mentions")
+        client = self._session(READING_MENTIONS)
         after = _when(since) if since else None
         if since and after is None:
             raise ConnectorError(
-                f"bluesky: since={since[:40]!r} is not a notification time (indexedAt)",
+                "bluesky: since=%(since)r is not a notification time (indexedAt)",
                 permanent=True,
+                since=since[:40],
             )
         found: list[tuple[datetime, Mention]] = []
         cursor: str | None = None
@@ -187,7 +204,7 @@ class BlueskyConnector:
                     )
                 )
             except AtProtocolError as exc:
-                raise _error(exc, "reading mentions") from None
+                raise _error(exc, READING_MENTIONS) from None
             reached_since = False
             for note in page.notifications:
                 indexed = _when(note.indexed_at)

@@ -28,10 +28,12 @@ def get_credentials(account: SocialAccount, *, settings: Settings) -> dict[str, 
         raw = Fernet(settings.fernet_key).decrypt(account.credentials.encode())
     except InvalidToken:
         raise ConnectorError(
-            f"account {account.id} ({account.network} {account.handle}): its credentials "
-            "cannot be decrypted with the current HASHTAGS_ENCRYPTION_KEY / SECRET_KEY; "
-            "enter them again",
+            "account %(account)s (%(network)s %(handle)s): its credentials cannot be "
+            "decrypted with the current HASHTAGS_ENCRYPTION_KEY / SECRET_KEY; enter them again",
             permanent=True,
+            account=account.id,
+            network=account.network,
+            handle=account.handle,
         ) from None
     values = json.loads(raw)
     return {str(k): str(v) for k, v in values.items()}

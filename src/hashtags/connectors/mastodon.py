@@ -19,33 +19,57 @@ from mastodon.errors import (
     MastodonUnauthorizedError,
 )
 
-from hashtags.connectors.base import ConnectorError, Mention, Published
+from hashtags.connectors.base import (
+    DELETING,
+    PUBLISHING,
+    READING_MENTIONS,
+    ConnectorError,
+    Mention,
+    Published,
+)
+from hashtags.errors import Phrase
 
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def _error(exc: MastodonError, doing: str) -> ConnectorError:
+def _error(exc: MastodonError, doing: Phrase) -> ConnectorError:
     """A ConnectorError that says what failed; 4xx answers other than 429 are permanent."""
     if isinstance(exc, MastodonRatelimitError):
-        return ConnectorError(f"mastodon: rate limited while {doing}")
+        return ConnectorError("mastodon: rate limited while %(doing)s", doing=doing)
     if isinstance(exc, MastodonNetworkError):
-        return ConnectorError(f"mastodon: network error while {doing}")
+        return ConnectorError("mastodon: network error while %(doing)s", doing=doing)
     if isinstance(exc, MastodonUnauthorizedError):
         return ConnectorError(
-            f"mastodon: the access token was refused (401) while {doing}", permanent=True
+            "mastodon: the access token was refused (401) while %(doing)s",
+            permanent=True,
+            doing=doing,
         )
     if isinstance(exc, MastodonServerError):
-        return ConnectorError(f"mastodon: server error while {doing}")
+        return ConnectorError("mastodon: server error while %(doing)s", doing=doing)
     if isinstance(exc, MastodonAPIError):
         status = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
         detail = exc.args[3] if len(exc.args) > 3 and isinstance(exc.args[3], str) else ""
         if status is not None and 400 <= status < 500 and status not in (408, 429):
-            return ConnectorError(
-                f"mastodon: refused with {status} while {doing}: {detail[:200]}".rstrip(": "),
+            if not detail.strip():
+                return ConnectorError(
+                    "mastodon: refused with %(status)s while %(doing)s",
+                    permanent=True,
+                    status=status,
+                    doing=doing,
+                )
+            return ConnectorError(  # the server's own words, verbatim
+                "mastodon: refused with %(status)s while %(doing)s: %(detail)s",
                 permanent=True,
+                status=status,
+                doing=doing,
+                detail=detail[:200],
             )
-        return ConnectorError(f"mastodon: error {status} while {doing}")
-    return ConnectorError(f"mastodon: {type(exc).__name__} while {doing}")
+        return ConnectorError(
+            "mastodon: error %(status)s while %(doing)s", status=status, doing=doing
+        )
+    return ConnectorError(
+        "mastodon: %(kind)s while %(doing)s", kind=type(exc).__name__, doing=doing
+    )
 
 
 class MastodonConnector:
@@ -64,7 +88,7 @@ class MastodonConnector:
         try:
             status: Any = self._api.status_post(text, idempotency_key=idempotency_key)
         except MastodonError as exc:
-            raise _error(exc, "publishing") from None
+            raise _error(exc, PUBLISHING) from None
         return Published(str(status["id"]), status.get("url") or status.get("uri"))
 
     def delete(self, external_id: str) -> None:
@@ -73,14 +97,14 @@ class MastodonConnector:
         except MastodonNotFoundError:
             return  # already gone
         except MastodonError as exc:
-            raise _error(exc, "deleting") from None
+            raise _error(exc, DELETING) from None
 
     def read_mentions(self, since: str | None) -> list[Mention]:
         """Mention notifications newer than the notification id ``since``, oldest first."""
         try:
             notes: Any = self._api.notifications(types=["mention"], since_id=since)
         except MastodonError as exc:
-            raise _error(exc, "reading mentions") from None
+            raise _error(exc, READING_MENTIONS) from None
         out: list[Mention] = []
         for note in notes:
             status = note.get("status") or {}

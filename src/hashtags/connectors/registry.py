@@ -17,9 +17,13 @@ def _required(values: dict[str, str], name: str, account: SocialAccount) -> str:
     value = values.get(name)
     if not value:
         raise ConnectorError(
-            f"account {account.id} ({account.network} {account.handle}): credentials lack "
-            f"{name!r}; enter them in the account's settings",
+            "account %(account)s (%(network)s %(handle)s): credentials lack %(name)r; enter "
+            "them in the account's settings",
             permanent=True,
+            account=account.id,
+            network=account.network,
+            handle=account.handle,
+            name=name,
         )
     return value
 
@@ -41,9 +45,12 @@ def publisher_for(
         )
     if account.network in ("mastodon", "bluesky") and not account.base_url:
         raise ConnectorError(
-            f"account {account.id} ({account.network} {account.handle}): base_url (the "
-            "instance or PDS address) is not set",
+            "account %(account)s (%(network)s %(handle)s): base_url (the instance or PDS "
+            "address) is not set",
             permanent=True,
+            account=account.id,
+            network=account.network,
+            handle=account.handle,
         )
     # The network SDKs are imported when an account needs them: atproto alone takes seconds.
     if account.network == "mastodon":
@@ -64,6 +71,9 @@ def publisher_for(
             app_password=_required(values, "app_password", account),
         )
     raise ConnectorError(
-        f"account {account.id}: network {account.network!r} is not one of {', '.join(NETWORKS)}",
+        "account %(account)s: network %(network)r is not one of %(networks)s",
         permanent=True,
+        account=account.id,
+        network=account.network,
+        networks=", ".join(NETWORKS),
     )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hashtags.connectors.base import ConnectorError, Mention, Published
 from hashtags.connectors.models import SandboxPost
+from hashtags.errors import Count
 from hashtags.posts.limits import LIMITS, length
 from hashtags.storage.db import transaction, utcnow
 
@@ -51,9 +52,11 @@ class SandboxConnector:
         size = length(text, "sandbox")
         if size > MAX_CHARS:
             raise ConnectorError(
-                f"sandbox: refused with 422: the text has {size} characters, more than "
-                f"the {MAX_CHARS} this network accepts: shorten it and submit it again",
+                "sandbox: refused with 422: the text has %(size)s characters, more than the "
+                "%(most)s this network accepts: shorten it and submit it again",
                 permanent=True,
+                size=Count(size),
+                most=Count(MAX_CHARS),
             )
         # Half the delay before storing the post and half after: a worker killed during
         # the second half has published "remotely" without recording it.
@@ -98,7 +101,7 @@ class SandboxConnector:
             post = session.get(SandboxPost, int(external_id))
             if post is None or post.account_id != self._account_id:
                 raise ConnectorError(
-                    f"sandbox: no post {external_id} on this account", permanent=True
+                    "sandbox: no post %(post)s on this account", permanent=True, post=external_id
                 )
             if post.deleted_at is None:
                 post.deleted_at = utcnow()

@@ -367,7 +367,10 @@ def _run_outbox_once(session: Session) -> None:
 
     def sandbox(account: SocialAccount) -> Publisher:
         if account.network != "sandbox":  # pragma: no cover - the demo's accounts are sandbox
-            raise ConnectorError(f"the demo publishes only on the sandbox, not {account.network}")
+            raise ConnectorError(
+                "the demo publishes only on the sandbox, not %(network)s",
+                network=account.network,
+            )
         return SandboxConnector(sessions=sessions, account_id=account.id, handle=account.handle)
 
     with sessions() as claiming, claiming.begin():

@@ -38,9 +38,14 @@ class Problem:
         """What is wrong, in English, filled in."""
         return fill(self.message, self.params)
 
+    @property
+    def where(self) -> str:
+        """The file, the line and the key: ``policy.yaml:12: rules.confidential``."""
+        at = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{at}: {self.key}" if self.key else at
+
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.key}: {self.text}" if self.key else f"{where}: {self.text}"
+        return f"{self.where}: {self.text}"
 
 
 class PolicyError(Exception):

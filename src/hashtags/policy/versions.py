@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
 from hashtags.audit.service import record
-from hashtags.errors import Conflict, Count, InvalidInput, NotFound, Translatable
+from hashtags.errors import Conflict, Count, InvalidInput, Listing, NotFound, Translatable
 from hashtags.policy import PolicyError, Problem, parse_policy
 from hashtags.policy.loader import locate, read_source
 from hashtags.policy.models import PolicyVersion
@@ -111,7 +111,9 @@ class InvalidPolicy(InvalidInput):
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__(
+            "the policy cannot be used as it is:\n%(problems)s", problems=Listing(self.problems)
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hashtags.errors import Message
 from hashtags.storage.db import Base, UTCDateTime, utcnow
 
 
@@ -77,5 +78,15 @@ class PostTarget(Base):
     external_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """Why it failed or is being retried, in English (the API, the audit log)."""
+    error_said: Mapped[Any] = mapped_column(JSON, nullable=True)
+    """``error`` as a message id and its values (:meth:`hashtags.errors.Message.as_json`), to
+    show it in the reader's language; None on rows written before it, whose ``error`` is shown
+    as it is."""
 
     post: Mapped[Post] = relationship(back_populates="targets")
+
+    def set_error(self, said: Message | None) -> None:
+        """Say why it failed (None: it has not, or not any more)."""
+        self.error = str(said) if said is not None else None
+        self.error_said = said.as_json() if said is not None else None

@@ -518,7 +518,7 @@ def _set_targets(post: Post, accounts: Sequence[SocialAccount]) -> None:
             post.targets.remove(target)
         else:
             target.status = TargetStatus.PENDING.value
-            target.error = None
+            target.set_error(None)
     present = {t.account_id for t in post.targets}
     for account_id in wanted:
         if account_id not in present:

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hashtags.accounts.models import SocialAccount
 from hashtags.audit.service import record
 from hashtags.connectors.base import ConnectorError, Published, Publisher
-from hashtags.errors import Conflict, NotFound
+from hashtags.errors import Conflict, Message, NotFound, said
 from hashtags.people.service import Actor
 from hashtags.posts.models import Post, PostStatus, PostTarget, TargetStatus
 from hashtags.publishing.models import Job, JobKind, JobStatus
@@ -126,7 +126,7 @@ def enqueue_post(session: Session, *, post_id: int, actor: Actor | str) -> list[
         elif job.status == JobStatus.QUEUED:
             job.next_attempt_at = due
         target.status = TargetStatus.QUEUED.value
-        target.error = None
+        target.set_error(None)
         session.flush()
         record(
             session,
@@ -218,7 +218,7 @@ def enqueue_delete(
             continue  # already on its way
         else:
             _requeue(job, now)
-        target.error = None
+        target.set_error(None)
         session.flush()
         record(
             session,
@@ -431,7 +431,7 @@ def process_job(
         except ConnectorError as exc:
             result = exc
         except Exception as exc:  # a connector bug or an unforeseen network failure: retry
-            result = ConnectorError(f"unexpected {type(exc).__name__} in the connector")
+            result = ConnectorError("unexpected %(kind)s in the connector", kind=type(exc).__name__)
     with transaction(sessions) as session:
         return _record(
             session, job_id=job_id, worker_id=worker_id, result=result, retry=retry, rng=rng
@@ -473,7 +473,7 @@ def _prepare(
     if job.kind == JobKind.DELETE:
         return _prepare_delete(session, job, publisher_for=publisher_for)
     if job.kind != JobKind.PUBLISH:
-        _fail(session, job, None, f"unknown job kind {job.kind!r}")
+        _fail(session, job, None, Message("unknown job kind %(kind)r", kind=job.kind))
         return Outcome.FAILED
     payload: dict[str, Any] = job.payload
     target = session.get(PostTarget, payload.get("target_id"))
@@ -500,7 +500,7 @@ def _prepare(
         return Outcome.CANCELLED
     account = session.get(SocialAccount, target.account_id)
     if account is None:  # pragma: no cover - the foreign key prevents it
-        _fail(session, job, target, "the target account no longer exists")
+        _fail(session, job, target, Message("the target account no longer exists"))
         return Outcome.FAILED
     if is_frozen(session, account=account):
         first_time = job.last_error != FREEZE_REASON
@@ -524,7 +524,7 @@ def _prepare(
         publisher = publisher_for(account)
     except ConnectorError as exc:
         if exc.permanent:
-            _fail(session, job, target, str(exc))
+            _fail(session, job, target, said(exc))
             return Outcome.FAILED
         raise
     return _Prepared(
@@ -554,13 +554,13 @@ def _prepare_delete(
         return Outcome.CANCELLED
     account = session.get(SocialAccount, target.account_id)
     if account is None:  # pragma: no cover - the foreign key prevents it
-        _fail_delete(session, job, target, "the target account no longer exists")
+        _fail_delete(session, job, target, Message("the target account no longer exists"))
         return Outcome.FAILED
     try:
         publisher = publisher_for(account)
     except ConnectorError as exc:
         if exc.permanent:
-            _fail_delete(session, job, target, str(exc))
+            _fail_delete(session, job, target, said(exc))
             return Outcome.FAILED
         raise
     return _Prepared(
@@ -587,7 +587,8 @@ def _finish(session: Session, job: Job, status: JobStatus, error: str | None) ->
         )
 
 
-def _fail(session: Session, job: Job, target: PostTarget | None, error: str) -> None:
+def _fail(session: Session, job: Job, target: PostTarget | None, why: Message) -> None:
+    error = str(why)
     job.status = JobStatus.FAILED.value
     job.last_error = error
     job.locked_by = job.locked_at = None
@@ -604,7 +605,7 @@ def _fail(session: Session, job: Job, target: PostTarget | None, error: str) -> 
         )
         return
     target.status = TargetStatus.FAILED.value
-    target.error = error
+    target.set_error(why)
     record(
         session,
         actor=WORKER_ACTOR,
@@ -617,14 +618,15 @@ def _fail(session: Session, job: Job, target: PostTarget | None, error: str) -> 
     _settle(session, target.post)
 
 
-def _fail_delete(session: Session, job: Job, target: PostTarget, error: str) -> None:
+def _fail_delete(session: Session, job: Job, target: PostTarget, why: Message) -> None:
     """A deletion failed for good: the post is still on the network, and the target says
     why it could not be taken down."""
+    error = str(why)
     job.status = JobStatus.FAILED.value
     job.last_error = error
     job.locked_by = job.locked_at = None
     job.finished_at = utcnow()
-    target.error = f"could not delete it from the network: {error}"
+    target.set_error(Message("could not delete it from the network: %(error)s", error=why))
     log.warning("delete job %s failed for good after %s attempts: %s", job.id, job.attempts, error)
     record(
         session,
@@ -658,23 +660,32 @@ def _record(
         return Outcome.CANCELLED
     deleting = job.kind == JobKind.DELETE
     if isinstance(result, ConnectorError):
-        message = str(result)
+        why = said(result)
+        message = str(why)
         if result.permanent or job.attempts >= retry.max_attempts:
             if not result.permanent:
-                message = f"gave up after {job.attempts} attempts: {message}"
+                why = Message(
+                    "gave up after %(attempts)s attempts: %(error)s",
+                    attempts=job.attempts,
+                    error=why,
+                )
             if deleting:
-                _fail_delete(session, job, target, message)
+                _fail_delete(session, job, target, why)
             else:
-                _fail(session, job, target, message)
+                _fail(session, job, target, why)
             return Outcome.FAILED
         wait = retry.delay(job.attempts, rng)
         job.status = JobStatus.QUEUED.value
         job.next_attempt_at = utcnow() + timedelta(seconds=wait)
         job.last_error = message
         job.locked_by = job.locked_at = None
-        target.error = f"{message} (attempt {job.attempts} of {retry.max_attempts}; retrying)"
-        if deleting:
-            target.error = "deleting: " + target.error
+        retrying = Message(
+            "%(error)s (attempt %(attempt)s of %(most)s; retrying)",
+            error=why,
+            attempt=job.attempts,
+            most=retry.max_attempts,
+        )
+        target.set_error(Message("deleting: %(error)s", error=retrying) if deleting else retrying)
         log.info(
             "job %s: attempt %s failed, retry in %.0fs: %s", job.id, job.attempts, wait, message
         )

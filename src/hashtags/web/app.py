@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from hashtags.errors import DomainError, Unauthorized
+from hashtags.errors import DomainError, InvalidInput, Listing, Message, Unauthorized
 from hashtags.web.deps import Redirect, render, visitor_language
 from hashtags.web.messages import localized
 
@@ -57,6 +59,29 @@ def is_page(request: Request) -> bool:
     """Requests for pages get HTML errors; the API (and anything else) keeps JSON."""
     path = request.url.path
     return not (path.startswith("/api/") or path.startswith(STATIC_PREFIX))
+
+
+SOURCES = frozenset({"path", "query", "body", "form", "header", "cookie"})
+"""Where FastAPI says a value came from: left out of the field's name."""
+NUMBER_ERRORS = frozenset({"int_parsing", "int_type", "int_from_float", "float_parsing"})
+
+
+def invalid_request(errors: Sequence[Mapping[str, Any]]) -> InvalidInput:
+    """FastAPI's validation errors for a page (a value in the address or a form that is not
+    what the page takes) as one error naming each field, in words we translate."""
+    said = []
+    for err in errors:
+        loc = [str(part) for part in err.get("loc", ())]
+        field = ".".join(loc[1:] if loc and loc[0] in SOURCES else loc) or "?"
+        kind = str(err.get("type", ""))
+        value = str(err.get("input", ""))[:80]
+        if kind == "missing":
+            said.append(Message("%(field)s: a value is required", field=field))
+        elif kind in NUMBER_ERRORS:
+            said.append(Message("%(field)s: %(value)r is not a number", field=field, value=value))
+        else:
+            said.append(Message("%(field)s: %(value)r is not valid", field=field, value=value))
+    return InvalidInput("Some values are not valid:\n%(problems)s", problems=Listing(said))
 
 
 def error_page(request: Request, exc: Exception) -> Response:

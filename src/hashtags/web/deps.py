@@ -34,7 +34,7 @@ from hashtags.web.i18n import (
     pick_language,
     translations,
 )
-from hashtags.web.messages import localized, say
+from hashtags.web.messages import localized, say, stored
 
 FLASH_COOKIE = "hashtags_notice"
 PRELOGIN_COOKIE = "hashtags_prelogin"
@@ -110,6 +110,7 @@ def environment(lang: str) -> Environment:
         LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES, ROLE_LABELS=ROLE_LABELS, lang=lang
     )
     env.filters["when"] = _when
+    env.filters["target_error"] = lambda target: stored(lang, target.error_said, target.error)
     env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
     return env
 

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from babel.numbers import format_decimal
 
-from hashtags.errors import Count, Phrase, Translatable
+from hashtags.errors import Count, Listing, Message, Phrase, Translatable
 from hashtags.web.i18n import pick_language, translations
 
 
@@ -39,12 +39,32 @@ def say(lang: str, message: str, params: Mapping[str, object] | None = None) -> 
     for name, value in params.items():
         if isinstance(value, Phrase):
             value = catalogue.gettext(value)
-        elif isinstance(value, Translatable):  # an error quoted by another one
+        elif isinstance(value, Translatable | Message):  # a message quoted by another one
             value = say(lang, value.message, value.params)
+        elif isinstance(value, Listing):
+            value = "\n".join(_item(lang, item) for item in value)
         elif isinstance(value, Count):
             value = format_decimal(int(value), locale=lang)
         values[name] = value
     return text % values
+
+
+def _item(lang: str, item: object) -> str:
+    """One message of a :class:`~hashtags.errors.Listing`, with where it applies (a policy
+    problem's file, line and key) before it."""
+    message, params = getattr(item, "message", None), getattr(item, "params", None)
+    if not isinstance(message, str):
+        return str(item)
+    text = say(lang, message, params)
+    where = getattr(item, "where", "")
+    return f"{where}: {text}" if where else text
+
+
+def stored(lang: str, said: object, text: str | None) -> str | None:
+    """A message kept in a JSON column (:meth:`~hashtags.errors.Message.as_json`) in ``lang``;
+    ``text`` as it is when there is none (a row written before messages were kept)."""
+    message = Message.from_json(said)
+    return say(lang, message.message, message.params) if message is not None else text
 
 
 def localized(lang: str, said: Said) -> str:

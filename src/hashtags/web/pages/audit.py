@@ -4,7 +4,6 @@ chain's verification (intact, or where it breaks) and the export for regulators.
 from __future__ import annotations
 
 import json
-import re
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -15,10 +14,11 @@ from fastapi.responses import HTMLResponse
 from hashtags.api.deps import DbSession
 from hashtags.audit import search
 from hashtags.audit.models import AuditEvent
-from hashtags.audit.service import verify
+from hashtags.audit.service import ChainBreak, verify
 from hashtags.people.permissions import Permission
 from hashtags.web.deps import NavItem, Viewer, page, render, t
 from hashtags.web.i18n import N_
+from hashtags.web.messages import say
 
 router = APIRouter()
 NAV = [NavItem(N_("Audit"), "/audit", Permission.AUDIT_READ, order=70)]
@@ -26,7 +26,6 @@ Auditor = Annotated[Viewer, page(Permission.AUDIT_READ)]
 
 FILTERS = ("actor", "action", "target_type", "target_id", "since", "until")
 MAX_VALUE_CHARS = 300
-EVENT_REF = re.compile(r"^event (\d+):")
 
 
 def _show(viewer: Viewer, value: Any) -> str:
@@ -88,12 +87,10 @@ def _number(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 19 else None
 
 
-def _problems(problems: list[str]) -> list[dict[str, Any]]:
-    out = []
-    for problem in problems:
-        match = EVENT_REF.match(problem)
-        out.append({"text": problem, "seq": int(match.group(1)) if match else None})
-    return out
+def _problems(viewer: Viewer, problems: list[ChainBreak]) -> list[dict[str, Any]]:
+    return [
+        {"text": say(viewer.lang, p.said.message, p.said.params), "seq": p.seq} for p in problems
+    ]
 
 
 @router.get("/audit")
@@ -130,7 +127,7 @@ def audit_page(request: Request, viewer: Auditor, db: DbSession) -> HTMLResponse
             "chain": {
                 "ok": chain.ok,
                 "events": chain.events,
-                "problems": _problems(chain.problems),
+                "problems": _problems(viewer, chain.problems),
             },
         },
         viewer=viewer,

@@ -29,6 +29,7 @@ from hashtags.review.types import Category
 from hashtags.storage.db import utcnow
 from hashtags.web.deps import NavItem, SignedIn, Viewer, render, t
 from hashtags.web.i18n import N_
+from hashtags.web.messages import stored
 from hashtags.web.pages.posts import LABELS
 
 router = APIRouter()
@@ -181,7 +182,7 @@ def _failures(db: Session, viewer: Viewer) -> list[Failure]:
                         text=post.text,
                         handle=handles.get(target.account_id, str(target.account_id)),
                         status=target.status,
-                        error=target.error,
+                        error=stored(viewer.lang, target.error_said, target.error),
                     )
                 )
     return out
