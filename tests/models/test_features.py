@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hashtags.models.features import (
+    VALENCE_FEATURES,
     Featurizer,
+    Valence,
     WordVectors,
     code_points,
     hashed_features,
@@ -114,3 +116,66 @@ def test_word_vectors_are_batch_independent() -> None:
     together = table.transform(texts)
     for i, text in enumerate(texts):
         assert np.allclose(table.transform([text])[0], together[i])
+
+
+def _lexicon(values: dict[str, float]) -> Valence:
+    def hashes(words: str) -> np.ndarray:
+        return np.unique(token_hashes(words.split())[1])
+
+    keys = token_hashes(list(values))[1]
+    order = np.argsort(keys)
+    return Valence(
+        keys[order],
+        np.asarray(list(values.values()), dtype=np.float32)[order],
+        hashes("not never"),
+        hashes("but"),
+        int(token_hashes(["!"])[1][0]),
+    )
+
+
+def _valence(table: Valence, texts: list[str]) -> dict[str, list[float]]:
+    out = table.features(len(texts), token_hashes(texts))
+    return {
+        name: out[:, j].astype(np.float64).round(4).tolist()
+        for j, name in enumerate(VALENCE_FEATURES)
+    }
+
+
+def test_valence_sums_the_lexicon_and_squashes_it_as_vader_does() -> None:
+    table = _lexicon({"good": 1.9, "bad": -2.5, "love": 3.2})
+    texts = ["good coffee", "Bad, bad coffee", "I love it! Yes! Yes!!!!", "nothing here", ""]
+    got = _valence(table, texts)
+    assert got["positive"] == [round(1.9 / 4, 4), 0.0, 0.8, 0.0, 0.0]
+    assert got["negative"] == [0.0, round(-5.0 / 4, 4), 0.0, 0.0, 0.0]
+    assert got["compound"][0] == round(1.9 / np.sqrt(1.9**2 + 15), 4)
+    assert got["strongest_negative"][1] == round(-2.5 / 4, 4)
+    assert got["share"][0] == 0.5  # one of its two tokens is rated
+    assert got["exclamations"][2] == 1.0  # "!!!!" is read as two, and at most three count
+    assert got["compound"][3] == got["compound"][4] == 0.0
+
+
+def test_negation_flips_the_next_three_words_of_the_same_text_only() -> None:
+    table = _lexicon({"good": 2.0})
+    got = _valence(table, ["not good", "not very very good", "not a b c good", "not", "good"])
+    assert got["positive"][0] == 0.0 and got["negative"][0] == round(2.0 * -0.74 / 4, 4)
+    assert got["negated"][:3] == [round(1 / 3, 4), round(1 / 3, 4), 0.0]  # 3 words away: no
+    assert got["positive"][2] == 0.5
+    # "not" ends one text: it does not reach into the next one.
+    assert got["positive"][4] == 0.5 and got["negated"][4] == 0.0
+
+
+def test_after_but_counts_more_and_before_it_less() -> None:
+    table = _lexicon({"good": 2.0, "awful": -3.0})
+    got = _valence(table, ["good coffee but awful service", "good coffee"])
+    assert got["positive"][0] == round(2.0 * 0.5 / 4, 4)
+    assert got["negative"][0] == round(-3.0 * 1.5 / 4, 4)
+    assert got["positive"][1] == 0.5  # the row before is untouched
+
+
+def test_valence_is_batch_independent() -> None:
+    table = _lexicon({"good": 2.0, "bad": -2.0})
+    texts = ["good but bad", "not bad!", "x", "bad bad not good but good"]
+    together = table.features(len(texts), token_hashes(texts))
+    for i, text in enumerate(texts):
+        alone = table.features(1, token_hashes([text]))
+        assert np.allclose(alone[0], together[i])

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -363,4 +364,118 @@ class WordVectors:
         gathered = projected[pos]
         for j in range(projected.shape[1]):
             out[:, j] = np.bincount(row, weights=gathered[:, j], minlength=n_rows) / counts
+        return out
+
+
+VALENCE_FEATURES = (
+    "positive",
+    "negative",
+    "compound",
+    "strongest_positive",
+    "strongest_negative",
+    "share",
+    "negated",
+    "exclamations",
+)
+"""The columns of :meth:`Valence.features`, in order."""
+
+NEGATION_WINDOW = 3
+"""A negation word flips the valence of the next three tokens (VADER's window)."""
+NEGATED_FACTOR = -0.74
+"""VADER's factor for a negated word ("not good" is about -0.74 times "good")."""
+CONTRAST_AFTER, CONTRAST_BEFORE = 1.5, 0.5
+"""After "but" / "pero" a text's words count 1.5 times, before it half (VADER's rule)."""
+
+
+@dataclass(frozen=True)
+class Valence:
+    """A sentiment lexicon keyed by token hash, and VADER-style features from it.
+
+    ``hashes`` (sorted) and ``values`` give each known token its valence (-4 .. 4, VADER's
+    scale); ``negators`` and ``contrasts`` are the sorted hashes of negation words ("not",
+    "never", "don't"...) and of contrast words ("but", "however"); ``exclamation`` is the hash
+    of "!". Built at training time (``training/valence.py``) from VADER's English lexicon and
+    emoji descriptions, and stored in the artifact as ``val.*`` arrays.
+    """
+
+    hashes: npt.NDArray[np.uint64]
+    values: Float32Array
+    negators: npt.NDArray[np.uint64]
+    contrasts: npt.NDArray[np.uint64]
+    exclamation: int
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, npt.NDArray[Any]]) -> Valence:
+        """The lexicon stored in an artifact's ``val.*`` arrays."""
+        return cls(
+            arrays["val.hash"].astype(np.uint64),
+            arrays["val.value"].astype(np.float32),
+            arrays["val.negators"].astype(np.uint64),
+            arrays["val.contrasts"].astype(np.uint64),
+            int(arrays["val.exclamation"][0]),
+        )
+
+    @staticmethod
+    def _member(
+        sorted_hashes: npt.NDArray[np.uint64], token_hash: npt.NDArray[np.uint64]
+    ) -> tuple[npt.NDArray[np.bool_], IntArray]:
+        """Whether each token is in ``sorted_hashes``, and where."""
+        if len(sorted_hashes) == 0:
+            return np.zeros(len(token_hash), dtype=np.bool_), np.zeros(len(token_hash), np.int64)
+        pos = np.searchsorted(sorted_hashes, token_hash)
+        pos[pos == len(sorted_hashes)] = 0
+        return sorted_hashes[pos] == token_hash, pos
+
+    def features(
+        self, n_rows: int, tokens: tuple[IntArray, npt.NDArray[np.uint64]]
+    ) -> Float32Array:
+        """``(n_rows, 8)``: see :data:`VALENCE_FEATURES`. Sums are over the text's valenced
+        tokens after negation and contrast; ``compound`` is VADER's ``s / sqrt(s² + 15)``;
+        ``share`` the valenced tokens' share of all tokens; ``negated`` how many valenced
+        tokens a negation flipped; ``exclamations`` the "!" count, at most 3, over 3."""
+        out = np.zeros((n_rows, len(VALENCE_FEATURES)), dtype=np.float32)
+        row, token_hash = tokens
+        if len(row) == 0:
+            return out
+        known, pos = self._member(self.hashes, token_hash)
+        value = np.where(known, self.values[pos], 0.0).astype(np.float32)
+        negator = self._member(self.negators, token_hash)[0]
+        negated = np.zeros(len(row), dtype=np.bool_)
+        for lag in range(1, NEGATION_WINDOW + 1):
+            same_row = np.zeros(len(row), dtype=np.bool_)
+            same_row[lag:] = row[lag:] == row[:-lag]
+            before = np.zeros(len(row), dtype=np.bool_)
+            before[lag:] = negator[:-lag]
+            negated |= same_row & before
+        negated &= known
+        value[negated] *= NEGATED_FACTOR
+        contrast = self._member(self.contrasts, token_hash)[0]
+        if contrast.any():
+            # Contrast words seen so far in the row, and in the whole row.
+            seen = np.cumsum(contrast)
+            starts = np.flatnonzero(np.concatenate(([True], row[1:] != row[:-1])))
+            row_base: IntArray = np.repeat(
+                seen[starts] - contrast[starts], np.diff(np.append(starts, len(row)))
+            )
+            so_far = seen - row_base
+            in_row = np.bincount(row, weights=contrast, minlength=n_rows)[row]
+            value = np.where(so_far > 0, value * CONTRAST_AFTER, value)
+            value = np.where((so_far == 0) & (in_row > 0), value * CONTRAST_BEFORE, value)
+        counts = np.bincount(row, minlength=n_rows).astype(np.float32)
+        positive = np.bincount(row, weights=np.maximum(value, 0), minlength=n_rows)
+        negative = np.bincount(row, weights=np.minimum(value, 0), minlength=n_rows)
+        total = positive + negative
+        strongest_pos = np.zeros(n_rows, dtype=np.float32)
+        strongest_neg = np.zeros(n_rows, dtype=np.float32)
+        np.maximum.at(strongest_pos, row, value)
+        np.minimum.at(strongest_neg, row, value)
+        out[:, 0] = positive / 4.0
+        out[:, 1] = negative / 4.0
+        out[:, 2] = total / np.sqrt(total * total + 15.0)
+        out[:, 3] = strongest_pos / 4.0
+        out[:, 4] = strongest_neg / 4.0
+        out[:, 5] = np.bincount(row, weights=known, minlength=n_rows) / np.maximum(counts, 1)
+        out[:, 6] = np.minimum(np.bincount(row, weights=negated, minlength=n_rows), 3) / 3.0
+        bang = token_hash == np.uint64(self.exclamation)
+        out[:, 7] = np.minimum(np.bincount(row, weights=bang, minlength=n_rows), 3) / 3.0
         return out

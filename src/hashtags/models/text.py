@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from hashtags.models.features import Features, Featurizer, WordVectors
+from hashtags.models.features import VALENCE_FEATURES, Features, Featurizer, Valence, WordVectors
 from hashtags.models.store import TEXT_ARTIFACT, TEXT_CARD, TEXT_VERSION, artifact_path, model_card
 from hashtags.review.language import detect_language
 from hashtags.review.text import fold
@@ -96,16 +96,14 @@ class TextClassifier:
             arrays["wv.vector"].astype(np.int8),
             arrays["wv.scale"].astype(np.float32),
         )
+        self.valence = Valence.from_arrays(arrays) if "val.hash" in arrays else None
         self._arrays = arrays
         self._thresholds = {
             head: float(entry["threshold"])
             for head, entry in card["heads"].items()
             if "threshold" in entry
         }
-        self._lang_weights: dict[
-            str,
-            tuple[npt.NDArray[np.float16], npt.NDArray[np.float32], npt.NDArray[np.float32]],
-        ] = {}
+        self._lang_weights: dict[str, _Weights] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -114,11 +112,8 @@ class TextClassifier:
             arrays = {key: npz[key] for key in npz.files}
         return cls(arrays, model_card(TEXT_CARD))
 
-    def _weights(
-        self, lang: str
-    ) -> tuple[npt.NDArray[np.float16], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-        """``(buckets, 5)`` n-gram weights, ``(tokens, 5)`` per-token word-vector scores and the
-        5 biases (offensive, hate, 3 sentiment) of one language's heads."""
+    def _weights(self, lang: str) -> _Weights:
+        """The weights of one language's heads, side by side (offensive, hate, 3 sentiment)."""
         found = self._lang_weights.get(lang)
         if found is not None:
             return found
@@ -127,6 +122,7 @@ class TextClassifier:
                 heads = HEADS_BY_LANG[lang]
                 dense = np.zeros((2**self.featurizer.bits, 5), dtype=np.float16)
                 semantic = np.zeros((self.vectors.dims, 5), dtype=np.float32)
+                valence = np.zeros((len(VALENCE_FEATURES), 5), dtype=np.float32)
                 biases = []
                 column = 0
                 for kind in ("offensive", "hate", "sentiment"):
@@ -136,11 +132,14 @@ class TextClassifier:
                     width = weight.shape[1]
                     dense[index, column : column + width] = weight
                     semantic[:, column : column + width] = self._arrays[f"{name}.dense"]
+                    if f"{name}.valence" in self._arrays:
+                        valence[:, column : column + width] = self._arrays[f"{name}.valence"]
                     biases.append(self._arrays[f"{name}.bias"])
                     column += width
-                self._lang_weights[lang] = (
+                self._lang_weights[lang] = _Weights(
                     dense,
                     self.vectors.project(semantic),
+                    valence if valence.any() else None,
                     np.concatenate(biases).astype(np.float32),
                 )
             return self._lang_weights[lang]
@@ -171,9 +170,10 @@ class TextClassifier:
         features, tokens = self.featurizer.transform_with_tokens(texts)
         out = np.zeros((len(texts), 5), dtype=np.float32)
         lang_of_row = np.asarray(chosen)
+        valence: npt.NDArray[np.float32] | None = None
         for lang in sorted(set(chosen)):
             rows = np.flatnonzero(lang_of_row == lang)
-            weights, per_token, bias = self._weights(lang)
+            heads = self._weights(lang)
             if len(rows) == len(texts):
                 subset = features
             else:
@@ -186,8 +186,12 @@ class TextClassifier:
                     features.bucket[keep],
                     features.value[keep],
                 )
-            logits = _linear(subset, weights, bias)
-            logits += self.vectors.mean_scores(len(texts), tokens, per_token)[rows]
+            logits = _linear(subset, heads.ngrams, heads.bias)
+            logits += self.vectors.mean_scores(len(texts), tokens, heads.per_token)[rows]
+            if heads.valence is not None and self.valence is not None:
+                if valence is None:  # once per batch, for every language that uses it
+                    valence = self.valence.features(len(texts), tokens)
+                logits += valence[rows] @ heads.valence
             probs = np.empty_like(logits)
             probs[:, :2] = 1.0 / (1.0 + np.exp(-logits[:, :2]))
             sentiment = logits[:, 2:] - logits[:, 2:].max(axis=1, keepdims=True)
@@ -218,6 +222,19 @@ class TextClassifier:
                 )
             )
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Weights:
+    """One language's heads side by side, 5 columns: offensive, hate, 3 sentiment."""
+
+    ngrams: npt.NDArray[np.float16]
+    """``(buckets, 5)``: the n-gram view."""
+    per_token: npt.NDArray[np.float32]
+    """``(tokens, 5)``: each word vector's score (the word-vector view, see ``project``)."""
+    valence: npt.NDArray[np.float32] | None
+    """``(8, 5)``: the valence view; None where no head of the language uses it."""
+    bias: npt.NDArray[np.float32]
 
 
 def _linear(
