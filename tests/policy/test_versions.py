@@ -4,6 +4,8 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -262,6 +264,44 @@ def test_the_saving_process_rechecks_at_once(
     save(db, settings, WITH_CODE_NAME)
     enforced.recheck()
     assert enforced.engine().review(LEAK).verdict == "block"
+
+
+def test_on_the_event_loop_the_check_runs_in_a_background_thread(
+    db: Session, factory: sessionmaker[Session], settings: Settings
+) -> None:
+    clock = Clock()
+    enforced = EnforcedPolicy(settings, factory, clock=clock)
+    before = enforced.engine_nowait()  # the first call waits: there is nothing to enforce yet
+    save(db, settings, WITH_CODE_NAME)
+    clock.now += 5
+    threads: list[str] = []
+    engine = db.connection().engine
+
+    def listen(*args: Any) -> None:
+        if "policy_versions" in str(args[2]):
+            threads.append(threading.current_thread().name)
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        assert enforced.engine_nowait() is before  # served at once, the check goes on aside
+        deadline = time.monotonic() + 10
+        while enforced.number != 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert enforced.number == 1
+    assert enforced.engine_nowait().review(LEAK).verdict == "block"
+    assert threads and set(threads) == {"policy-check"}
+
+
+def test_after_a_recheck_the_event_loop_waits_for_the_saved_version(
+    db: Session, factory: sessionmaker[Session], settings: Settings
+) -> None:
+    enforced = EnforcedPolicy(settings, factory, clock=Clock())
+    enforced.engine_nowait()
+    save(db, settings, WITH_CODE_NAME)
+    enforced.recheck()
+    assert enforced.engine_nowait().review(LEAK).verdict == "block"
 
 
 def test_a_version_that_no_longer_loads_leaves_the_engine_in_force(

@@ -73,6 +73,9 @@ def test_rendered_policy_lists_every_enforced_rule(lang: str) -> None:
     }[lang]
     for heading in headings:
         assert heading in document
+    # Rules' texts name the company through a placeholder; the document fills it in.
+    assert "{org}" not in document
+    assert {"es": "la política de Caféterra", "en": "Caféterra's policy"}[lang] in document
 
 
 def test_rendered_html_escapes_policy_text() -> None:

@@ -6,7 +6,9 @@ Each process keeps one compiled :class:`~hashtags.review.engine.Engine` per appl
 :data:`CHECK_EVERY` seconds, so a version saved in any process is enforced by every process
 within about that time, and a review request pays no database query (one request in a few
 thousand, at 1,000 requests a second, pays an indexed ``max(number)``). Only when the number
-changed is the new text loaded and compiled (a few milliseconds).
+changed is the new text loaded and compiled (a few milliseconds). On the event loop
+(:meth:`EnforcedPolicy.engine_nowait`) that check runs in a background thread, so a slow or
+stalled database never holds up the requests being served.
 """
 
 from __future__ import annotations
@@ -64,6 +66,10 @@ class EnforcedPolicy:
         self._lock = threading.Lock()
         self._refused: int | None = None
         """A saved version that failed to load here: not retried until a newer one appears."""
+        self._forced = False
+        """:meth:`recheck` was called: the next call checks, and waits for the check."""
+        self._checking = False
+        """A background check (:meth:`engine_nowait`) is running."""
 
     def engine(self) -> Engine:
         """The engine in force. Fast path: one clock read, no lock, no query."""
@@ -72,15 +78,42 @@ class EnforcedPolicy:
             return engine
         return self._refresh()
 
+    def engine_nowait(self) -> Engine:
+        """The engine in force, for code on the event loop: once there is one, a due check runs
+        in a background thread and this returns the engine in force meanwhile. Only the very
+        first call and the call after :meth:`recheck` wait for the database."""
+        engine = self._engine
+        if engine is not None and self.clock() < self._next_check:
+            return engine
+        if engine is None or self._forced:
+            return self._refresh()
+        if not self._checking:
+            self._checking = True
+            threading.Thread(
+                target=self._check_in_background, name="policy-check", daemon=True
+            ).start()
+        return engine
+
+    def _check_in_background(self) -> None:
+        try:
+            self._refresh()
+        except Exception:  # the thread's end: keep enforcing the engine in force
+            log.exception("checking for a newer policy version failed")
+        finally:
+            self._checking = False
+
     def recheck(self) -> None:
-        """Ask the database on the next call (the process that saved a version calls this)."""
+        """Ask the database on the next call, and wait for the answer (the process that saved a
+        version calls this, so that its own next review enforces that version)."""
+        self._forced = True
         self._next_check = 0.0
 
     def _refresh(self) -> Engine:
         current = self._engine
         # Whoever finds the check due does it; the others keep reviewing with the engine in
-        # force meanwhile (only the very first call, with no engine yet, waits for it).
-        if not self._lock.acquire(blocking=current is None):
+        # force meanwhile (only the very first call, with no engine yet, and a forced check
+        # wait for it).
+        if not self._lock.acquire(blocking=current is None or self._forced):
             assert current is not None
             return current
         try:
@@ -88,6 +121,7 @@ class EnforcedPolicy:
             now = self.clock()
             if current is not None and now < self._next_check:
                 return current
+            self._forced = False
             self._next_check = now + self.check_every
             try:
                 number = self._newest_number()

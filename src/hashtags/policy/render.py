@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from hashtags.policy.schema import Policy
-from hashtags.review.detector import Rule, localize
+from hashtags.review.detector import Rule, format_text, localize
 from hashtags.review.types import Action, Category
 
 Format = Literal["md", "html"]
@@ -40,6 +40,7 @@ class _RuleBlock:
     rule: Rule
     action: Action
     lang: str
+    org: str
 
 
 _Block = _Heading | _Para | _List | _RuleBlock
@@ -236,7 +237,7 @@ def _document(policy: Policy, rules: Iterable[tuple[Rule, Action]], lang: str) -
         if entries:
             yield _Heading(4 if sub else 3, _t("rules_heading", lang))
         for rule, action in entries:
-            yield _RuleBlock(rule, action, lang)
+            yield _RuleBlock(rule, action, lang, org.name)
 
     def text_or(value: Mapping[Any, str], default_key: str) -> str:
         return localize(value, lang) if value else _t(default_key, lang, org=org.name)
@@ -319,12 +320,18 @@ def _document(policy: Policy, rules: Iterable[tuple[Rule, Action]], lang: str) -
 
 def _rule_parts(block: _RuleBlock) -> tuple[str, list[tuple[str, str]]]:
     rule, lang = block.rule, block.lang
-    title = localize(rule.title, lang).replace("{org}", "").strip()
-    parts = [(_t("why", lang), localize(rule.reason, lang))]
-    advice = localize(rule.advice, lang)
+    params = {"org": block.org, "rule": rule.id}
+
+    def text(value: Mapping[Any, str]) -> str:
+        # The same placeholders a finding's message fills in (review.engine): {org}, {rule}.
+        return format_text(localize(value, lang), params)
+
+    title = text(rule.title)
+    parts = [(_t("why", lang), text(rule.reason))]
+    advice = text(rule.advice)
     if advice:
         parts.append((_t("fix", lang), advice))
-    example = localize(rule.example, lang)
+    example = text(rule.example)
     if example:
         parts.append((_t("example", lang), example))
     parts.append((_t("outcome", lang), localize(_ACTION_TEXT[block.action], lang)))

@@ -31,8 +31,9 @@ class ReviewIn(BaseModel):
 
 def app_engine(app: FastAPI) -> Engine:
     """The engine of the policy in force (the newest saved version, else the configured file),
-    compiled once per version; re-checked at most every 2 s (``hashtags.policy.active``)."""
-    return enforced_policy(app).engine()
+    compiled once per version; re-checked at most every 2 s (``hashtags.policy.active``), in a
+    background thread, so that the event loop never waits on the database for it."""
+    return enforced_policy(app).engine_nowait()
 
 
 def policy_engine(request: Request) -> Engine:
