@@ -135,6 +135,20 @@ def test_every_demo_state_was_reached_through_the_services(db: Session) -> None:
             post_id=blocked[0].id,
         )
 
+    # The settled posts are dated over the last weeks (for the charts), each story in order;
+    # what waits for someone is today's.
+    now = utcnow()
+    settled = [*published, *withdrawn, *blocked, *by_status[PostStatus.REJECTED]]
+    weeks = {(now - p.created_at).days // 7 for p in settled}
+    assert len(weeks) >= 5 and max(weeks) <= 8, weeks
+    for post in published:
+        assert all(post.created_at <= (t.published_at or now) < now for t in post.targets)
+    (rejected,) = by_status[PostStatus.REJECTED]
+    (request,) = approvals.requests_for(db, post_id=rejected.id)
+    assert rejected.created_at <= request.created_at <= (request.decided_at or now) < now
+    for post in (*by_status[PostStatus.IN_REVIEW], failed, scheduled):
+        assert (now - post.created_at).total_seconds() < 600
+
     actions = [e.action for e in db.execute(select(AuditEvent)).scalars()]
     for action in ("post.submit", "approval.open", "approval.approve", "approval.reject"):
         assert action in actions

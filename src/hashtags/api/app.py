@@ -17,7 +17,7 @@ from hashtags import __version__
 from hashtags.errors import DomainError
 from hashtags.settings import Settings
 from hashtags.storage.db import make_engine, make_sessionmaker
-from hashtags.web.app import error_page, invalid_request, is_page, mount_web
+from hashtags.web.app import error_page, invalid_request, is_page, mount_web, request_problems
 from hashtags.web.messages import api_language, localized
 
 log = logging.getLogger(__name__)
@@ -78,10 +78,9 @@ def create_app(
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         if is_page(request):  # the error page, naming each field, in the visitor's language
             return error_page(request, invalid_request(exc.errors()))
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-            problems.append(f"{where}: {err.get('msg', 'invalid')}" if where else err["msg"])
+        # Each field and what is wrong with it, in the caller's language as for domain errors.
+        lang = api_language(request.headers.get("accept-language"))
+        problems = [localized(lang, said) for said in request_problems(exc.errors(), api=True)]
         return JSONResponse({"detail": "; ".join(problems) or "invalid request"}, 422)
 
     @app.exception_handler(Exception)

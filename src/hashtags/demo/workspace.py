@@ -36,6 +36,7 @@ from hashtags.policy.schema import Policy
 from hashtags.posts import service as posts
 from hashtags.posts.models import Post
 from hashtags.publishing import service as publishing
+from hashtags.publishing.models import Job
 from hashtags.review.engine import Engine
 from hashtags.settings import Settings
 from hashtags.storage.db import utcnow
@@ -278,8 +279,9 @@ def create_demo_workspace(
     engine = Engine(policy)
     texts = _demo_texts()
     tomorrow = (utcnow() + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
+    written: list[tuple[Post, DemoState]] = []
     for spec in DEMO_POSTS:
-        _post(
+        post = _post(
             session,
             spec=spec,
             text=spec.text if spec.text is not None else texts[spec.text_id or 0],
@@ -288,8 +290,10 @@ def create_demo_workspace(
             account_ids=[accounts[key].id for key in spec.accounts],
             tomorrow=tomorrow,
         )
+        written.append((post, spec.state))
     session.flush()
     _run_outbox_once(session)
+    _spread_over_weeks(session, [post for post, state in written if state in SETTLED])
 
     workspace = DemoWorkspace(
         people=list(DEMO_PEOPLE), accounts=[a.handle for a in accounts.values()]
@@ -351,6 +355,47 @@ def _post(
         # "Publish now": queued in the outbox, due at once; the outbox run below sends it.
         posts.schedule_post(session, actor=author, engine=engine, post_id=post.id)
     return post
+
+
+SETTLED = frozenset(
+    {DemoState.PUBLISHED, DemoState.REJECTED, DemoState.WITHDRAWN, DemoState.BLOCKED}
+)
+"""Posts whose story is over: dated over the last weeks so that the charts show a history."""
+SPREAD_DAYS = 56
+
+
+def _spread_over_weeks(session: Session, settled: list[Post]) -> None:
+    """Move the settled posts back in time, spread over the last :data:`SPREAD_DAYS` days (the
+    first written the oldest): their own times, their targets', approval requests' and
+    decisions', and their outbox jobs', all by the same amount, so each post's story still
+    reads in order. The posts waiting for someone stay at today. The audit log is left as
+    it is: it records, truthfully, when the demo was created."""
+    jobs = session.execute(select(Job)).scalars().all()
+    for i, post in enumerate(settled):
+        shift = timedelta(days=round(SPREAD_DAYS * (len(settled) - i) / len(settled)))
+        post.created_at -= shift
+        post.updated_at -= shift
+        for target in post.targets:
+            if target.published_at is not None:
+                target.published_at -= shift
+        for request in session.execute(
+            select(ApprovalRequest).where(ApprovalRequest.post_id == post.id)
+        ).scalars():
+            request.created_at -= shift
+            request.due_at -= shift
+            for name in ("escalated_at", "decided_at"):
+                if getattr(request, name) is not None:
+                    setattr(request, name, getattr(request, name) - shift)
+            for decision in request.decisions:
+                decision.created_at -= shift
+        for job in jobs:
+            if job.payload.get("post_id") == post.id:
+                job.created_at -= shift
+                job.updated_at -= shift
+                job.next_attempt_at -= shift
+                if job.finished_at is not None:
+                    job.finished_at -= shift
+    session.flush()
 
 
 def _run_outbox_once(session: Session) -> None:

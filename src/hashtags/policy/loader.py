@@ -14,7 +14,7 @@ from typing import Any, TypeVar, get_args
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from hashtags.errors import Phrase, Translatable, fill
+from hashtags.errors import Message, Phrase, Translatable, fill
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -220,61 +220,55 @@ LIMITS = {
 def _problem(name: str, node: yaml.Node | None, model: type[BaseModel], err: Any) -> Problem:
     # Pydantic adds the type of a tagged union member to loc; YAML has no such level.
     loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+    said = describe(err, model)
+    return Problem(
+        name, locate(node, loc), ".".join(str(p) for p in loc), said.message, said.params
+    )
+
+
+def describe(
+    err: Mapping[str, Any], model: type[BaseModel] | None = None
+) -> Message | Translatable:
+    """What one of Pydantic's validation errors says about its value, as a message we
+    translate (``policy_file.po``): the part after the key ("is required but missing", "should
+    have at most 80 characters"); a check's own error as it is. ``model`` lets an unknown key
+    list the keys allowed there. For policy files, and for the API's and pages' requests."""
+    loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
     kind = err["type"]
     found = err.get("input")
     ctx = err.get("ctx") or {}
-    key = ".".join(str(p) for p in loc)
-    line = locate(node, loc)
     if kind == "literal_error" or kind == "enum":
         expected = ctx.get("expected", "").replace("'", "").replace(" or ", ", ")
-        return Problem(
-            name,
-            line,
-            key,
-            "%(found)r is not one of %(expected)s",
-            {"found": found, "expected": expected},
-        )
+        return Message("%(found)r is not one of %(expected)s", found=found, expected=expected)
     if kind == "missing":
-        return Problem(name, line, key, "is required but missing")
+        return Message("is required but missing")
     if kind == "extra_forbidden":
-        keys = _expected_keys(model, loc[:-1])
+        keys = _expected_keys(model, loc[:-1]) if model is not None else []
         if not keys:
-            return Problem(name, line, key, "unknown key %(key)r", {"key": loc[-1]})
-        return Problem(
-            name,
-            line,
-            key,
-            "unknown key %(key)r; expected one of %(keys)s",
-            {"key": loc[-1], "keys": ", ".join(keys)},
+            return Message("unknown key %(key)r", key=loc[-1])
+        return Message(
+            "unknown key %(key)r; expected one of %(keys)s", key=loc[-1], keys=", ".join(keys)
         )
     if kind in WANTED or kind.endswith("_type"):
         wanted = WANTED.get(kind, kind.removesuffix("_type"))
-        return Problem(
-            name,
-            line,
-            key,
-            "expected %(wanted)s, found %(found)s",
-            {"wanted": wanted, "found": _kind(found)},
-        )
+        return Message("expected %(wanted)s, found %(found)s", wanted=wanted, found=_kind(found))
     error = ctx.get("error")
     if kind == "value_error" and isinstance(error, Translatable):
-        return Problem(name, line, key, error.message, error.params)
-    if kind == "value_error":
-        return Problem(name, line, key, str(error if error is not None else err["msg"]))
+        return error
+    if kind == "value_error":  # a check's own words, in English
+        return Message("%(problem)s", problem=str(error if error is not None else err["msg"]))
     if kind == "string_too_short" and ctx.get("min_length") == 1:
-        return Problem(name, line, key, "must not be empty")
+        return Message("must not be empty")
     if kind == "too_short" and ctx.get("min_length") == 1:
-        return Problem(name, line, key, "must list at least one item")
+        return Message("must list at least one item")
     if kind in LIMITS:
         bound, message = LIMITS[kind]
-        return Problem(name, line, key, message, {"limit": ctx.get(bound), "found": found})
+        return Message(message, limit=ctx.get(bound), found=found)
     # Pydantic's own words, in English.
     said = err["msg"][0].lower() + err["msg"][1:]
     if found is None or isinstance(found, dict | list):
-        return Problem(name, line, key, said)
-    return Problem(
-        name, line, key, "%(problem)s (found %(found)r)", {"problem": said, "found": found}
-    )
+        return Message("%(problem)s", problem=said)
+    return Message("%(problem)s (found %(found)r)", problem=said, found=found)
 
 
 def _expected_keys(model: type[BaseModel], parent: Sequence[str | int]) -> list[str]:

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from hashtags.errors import DomainError, InvalidInput, Listing, Message, Unauthorized
+from hashtags.policy.loader import describe
 from hashtags.web.deps import Redirect, render, visitor_language
 from hashtags.web.messages import localized
 
@@ -62,26 +63,34 @@ def is_page(request: Request) -> bool:
 
 
 SOURCES = frozenset({"path", "query", "body", "form", "header", "cookie"})
-"""Where FastAPI says a value came from: left out of the field's name."""
-NUMBER_ERRORS = frozenset({"int_parsing", "int_type", "int_from_float", "float_parsing"})
+"""Where FastAPI says a value came from: left out of the field's name on pages."""
+
+
+def request_problems(errors: Sequence[Mapping[str, Any]], *, api: bool = False) -> list[Message]:
+    """FastAPI's validation errors as messages we translate, one per field: ``field: what is
+    wrong`` (the same words as the policy editor's, ``policy.loader.describe``). On pages the
+    field is named without where it came from; the API keeps ``query.`` and the like, and
+    leaves out only ``body``."""
+    said = []
+    for err in errors:
+        loc = [str(part) for part in err.get("loc", ())]
+        if api:
+            loc = [part for part in loc if part != "body"]
+        elif loc and loc[0] in SOURCES:
+            loc = loc[1:]
+        found = err.get("input")
+        if isinstance(found, str) and len(found) > 80:  # a long text is not echoed back whole
+            err = {**err, "input": found[:80] + "…"}
+        field = ".".join(loc) or "?"
+        said.append(Message("%(field)s: %(problem)s", field=field, problem=describe(err)))
+    return said
 
 
 def invalid_request(errors: Sequence[Mapping[str, Any]]) -> InvalidInput:
     """FastAPI's validation errors for a page (a value in the address or a form that is not
     what the page takes) as one error naming each field, in words we translate."""
-    said = []
-    for err in errors:
-        loc = [str(part) for part in err.get("loc", ())]
-        field = ".".join(loc[1:] if loc and loc[0] in SOURCES else loc) or "?"
-        kind = str(err.get("type", ""))
-        value = str(err.get("input", ""))[:80]
-        if kind == "missing":
-            said.append(Message("%(field)s: a value is required", field=field))
-        elif kind in NUMBER_ERRORS:
-            said.append(Message("%(field)s: %(value)r is not a number", field=field, value=value))
-        else:
-            said.append(Message("%(field)s: %(value)r is not valid", field=field, value=value))
-    return InvalidInput("Some values are not valid:\n%(problems)s", problems=Listing(said))
+    problems = Listing(request_problems(errors))
+    return InvalidInput("Some values are not valid:\n%(problems)s", problems=problems)
 
 
 def error_page(request: Request, exc: Exception) -> Response:

@@ -147,9 +147,11 @@ def _chart(viewer: Viewer, picture: Picture, *, by: str) -> str:
     figure.update_layout(
         barmode="stack",
         template="plotly_white",
-        height=420,
+        # Room for the legend below the bars (a line per category in a narrow card), so that
+        # Plotly does not give it a scroll bar.
+        height=320 + 22 * len(picture.categories),
         margin={"l": 40, "r": 10, "t": 10, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0},
         xaxis={"title": {"text": x_title}, "type": "category", "automargin": True},
         yaxis={"title": {"text": t(viewer, "Findings")}, "rangemode": "tozero"},
         font={"family": "system-ui, sans-serif", "color": "#1f2933"},
