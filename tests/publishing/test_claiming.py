@@ -16,6 +16,7 @@ from tests.publishing.live import Live, live
 __all__ = ["live"]
 JOBS = 60
 CLAIMERS = 4
+LIMIT = 3
 
 
 def _add_jobs(live: Live) -> set[int]:
@@ -32,24 +33,24 @@ def _add_jobs(live: Live) -> set[int]:
 def test_concurrent_claimers_take_disjoint_jobs(live: Live) -> None:
     ids = _add_jobs(live)
     claimed: dict[str, list[int]] = {f"w{n}": [] for n in range(CLAIMERS)}
-    start = threading.Barrier(CLAIMERS)
+    # In rounds: every claimer claims once per round, all at the same moment, and holds its
+    # claim open while the others claim. Left free, on SQLite a thread that begins again at
+    # once can win the write lock over those sleeping in the busy handler round after round,
+    # and take every job: the test would then show no competition at all.
+    rounds = JOBS // (LIMIT * CLAIMERS) + 1
+    start = threading.Barrier(CLAIMERS, timeout=30)
     errors: list[BaseException] = []
 
     def claimer(name: str) -> None:
         try:
-            start.wait()
-            while True:
+            for _ in range(rounds):
+                start.wait()
                 with transaction(live.sessions) as session:
-                    got = claim_jobs(session, worker_id=name, limit=3, lease_seconds=60)
+                    got = claim_jobs(session, worker_id=name, limit=LIMIT, lease_seconds=60)
                     time.sleep(0.01)  # hold the claim open: the others must skip, not share
-                if not got:
-                    return
                 claimed[name].extend(got)
-                # Between claims, as a worker does while it publishes: on SQLite a thread that
-                # begins again at once wins the write lock over those sleeping in the busy
-                # handler, and one claimer could take every job.
-                time.sleep(0.005)
         except BaseException as exc:  # reported below
+            start.abort()
             errors.append(exc)
 
     threads = [threading.Thread(target=claimer, args=(name,)) for name in claimed]
@@ -60,7 +61,8 @@ def test_concurrent_claimers_take_disjoint_jobs(live: Live) -> None:
     assert errors == []
     everything = [job_id for got in claimed.values() for job_id in got]
     assert sorted(everything) == sorted(ids)  # each job once, none left behind
-    assert sum(1 for got in claimed.values() if got) > 1  # the claimers really did compete
+    # The claimers really did compete: each took its share, LIMIT a round.
+    assert all(len(got) == JOBS // CLAIMERS for got in claimed.values()), claimed
     with live.sessions() as session:
         rows = session.execute(select(Job)).scalars().all()
         assert {(j.status, j.attempts) for j in rows} == {(JobStatus.RUNNING, 1)}
