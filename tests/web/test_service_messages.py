@@ -394,6 +394,16 @@ def test_the_apis_validation_errors_name_each_field_in_the_callers_language(
     )
     missing = client.post("/api/v1/review", json={}, headers=headers)
     assert missing.json()["detail"] == "text: is required but missing"
+    # Without a body, or with one that is not JSON, the body is what is named.
+    nobody = client.post("/api/v1/review", headers=headers)
+    assert nobody.status_code == 422 and nobody.json()["detail"] == "body: is required but missing"
+    broken = client.post(
+        "/api/v1/review",
+        content=b'{"text": ',
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert broken.status_code == 422 and broken.json()["detail"].startswith("body.")
+    assert "is not valid JSON" in broken.json()["detail"]
     # A long value is not echoed back whole.
     long = client.post("/api/v1/review", json={"text": "x", "lang": "y" * 500}, headers=headers)
     assert long.status_code == 422 and len(long.json()["detail"]) < 200

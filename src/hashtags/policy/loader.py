@@ -264,8 +264,11 @@ def describe(
     if kind in LIMITS:
         bound, message = LIMITS[kind]
         return Message(message, limit=ctx.get(bound), found=found)
-    # Pydantic's own words, in English.
-    said = err["msg"][0].lower() + err["msg"][1:]
+    if kind == "json_invalid":  # a request's body
+        return Message("is not valid JSON: %(problem)s", problem=str(ctx.get("error", "")))
+    # Pydantic's own words, in English ("JSON ..." keeps its capitals).
+    msg = str(err["msg"])
+    said = msg if msg[1:2].isupper() else msg[:1].lower() + msg[1:]
     if found is None or isinstance(found, dict | list):
         return Message("%(problem)s", problem=said)
     return Message("%(problem)s (found %(found)r)", problem=said, found=found)

@@ -73,11 +73,13 @@ def request_problems(errors: Sequence[Mapping[str, Any]], *, api: bool = False) 
     leaves out only ``body``."""
     said = []
     for err in errors:
-        loc = [str(part) for part in err.get("loc", ())]
+        whole = [str(part) for part in err.get("loc", ())]
         if api:
-            loc = [part for part in loc if part != "body"]
-        elif loc and loc[0] in SOURCES:
-            loc = loc[1:]
+            loc = [part for part in whole if part != "body"]
+        else:
+            loc = whole[1:] if whole and whole[0] in SOURCES else whole
+        if not loc or loc[0].isdigit():  # the body itself (missing, or not JSON at a position)
+            loc = whole
         found = err.get("input")
         if isinstance(found, str) and len(found) > 80:  # a long text is not echoed back whole
             err = {**err, "input": found[:80] + "…"}
