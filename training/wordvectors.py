@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from hashtags.models.features import WordVectors, token_hashes, token_strings
 from training.data import banking77_split, load
@@ -186,3 +187,96 @@ def vectors_from(arrays: dict[str, npt.NDArray[np.generic]]) -> WordVectors:
         arrays["wv.vector"].astype(np.int8),
         arrays["wv.scale"].astype(np.float32),
     )
+
+
+DISTIL_LAMBDA = 1.0
+"""Ridge strength of :func:`distil`: how firmly each token stays by its token-level vector. A
+token seen in k texts of about 20 tokens has about k / 400 of data weight against it, so only
+tokens seen in hundreds of texts move far."""
+DISTIL_ITERATIONS = 40
+
+
+def pooling_matrix(table: WordVectors, texts: list[str]) -> sp.csr_matrix:
+    """``(texts, tokens)``: row i averages text i's known tokens (what ``pooling="mean"``
+    computes), so ``pooling_matrix(t, texts) @ vectors == t.transform(texts, pooling="mean")``."""
+    row, pos = table._known(token_hashes(texts))
+    counts = np.bincount(row, minlength=len(texts)).astype(np.float64)
+    values = 1.0 / np.maximum(counts, 1)[row]
+    out = sp.csr_matrix((values, (row, pos)), shape=(len(texts), len(table.hashes)))
+    out.sum_duplicates()
+    return out
+
+
+def dense_table(table: WordVectors) -> npt.NDArray[np.float64]:
+    return table.vectors.astype(np.float64) * table.scales.astype(np.float64)[:, None]
+
+
+def quantise(hashes: npt.NDArray[np.uint64], vectors: npt.NDArray[np.float64]) -> WordVectors:
+    """int8 rows with one scale per row, as :func:`build` stores them."""
+    scale = np.abs(vectors).max(axis=1) / 127.0
+    scale[scale == 0] = 1.0
+    quantised = np.round(vectors / scale[:, None]).astype(np.int8)
+    return WordVectors(hashes, quantised, scale.astype(np.float32))
+
+
+def distil(
+    table: WordVectors,
+    texts: list[str],
+    embeddings: npt.NDArray[np.float32],
+    lam: float = DISTIL_LAMBDA,
+    iterations: int = DISTIL_ITERATIONS,
+) -> WordVectors:
+    """Sentence-level distillation (as Tokenlearn does for Model2Vec): move the token vectors
+    so that a text's mean token vector comes close to the sentence encoder's embedding of the
+    whole text, which knows context, negation and which words matter.
+
+    The targets are the embeddings L2-normalised, centred and reduced by PCA to the table's
+    dimensions, scaled to the table's typical mean-vector length. The old table is first
+    mapped into that space (least squares, one square matrix), then every token vector is
+    solved for at once: ``min |A V - T|^2 + lam |V - V0|^2`` (``A`` the texts' mean pooling,
+    ``V0`` the mapped old table), by conjugate gradients on ``(A'A + lam I) V = A'T + lam V0``.
+    Tokens the texts never use keep their (mapped) old vector. Deterministic."""
+    if len(texts) != len(embeddings):
+        raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
+    a = pooling_matrix(table, texts)
+    used = np.asarray(a.getnnz(axis=1)) > 0
+    a, embeddings = a[used], embeddings[used].astype(np.float64)
+    old = dense_table(table)
+    pooled_old = a @ old
+    unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+    centred = unit - unit.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    target = centred @ vt[: table.dims].T
+    target *= np.median(np.linalg.norm(pooled_old, axis=1)) / np.median(
+        np.linalg.norm(target, axis=1)
+    )
+    mapping, *_ = np.linalg.lstsq(pooled_old, target, rcond=None)
+    start = old @ mapping
+    gram = (a.T @ a).tocsr()
+    rhs = a.T @ target + lam * start
+
+    def apply(v: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        out: npt.NDArray[np.float64] = gram @ v + lam * v
+        return out
+
+    # Conjugate gradients, one independent system per column, vectorised.
+    v = start.copy()
+    r = rhs - apply(v)
+    p = r.copy()
+    rr = np.einsum("ij,ij->j", r, r)
+    for iteration in range(iterations):
+        ap = apply(p)
+        alpha = rr / np.maximum(np.einsum("ij,ij->j", p, ap), 1e-300)
+        v += p * alpha
+        r -= ap * alpha
+        rr_new = np.einsum("ij,ij->j", r, r)
+        p = r + p * (rr_new / np.maximum(rr, 1e-300))
+        rr = rr_new
+        if iteration % 20 == 19:
+            log.info("distil: iteration %d, residual %.3g", iteration + 1, float(np.sqrt(rr.sum())))
+    return quantise(table.hashes, v)
+
+
+def arrays_of(table: WordVectors) -> dict[str, npt.NDArray[np.generic]]:
+    """The ``wv.*`` arrays of a table (the inverse of :func:`vectors_from`)."""
+    return {"wv.hash": table.hashes, "wv.vector": table.vectors, "wv.scale": table.scales}

