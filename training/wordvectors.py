@@ -280,3 +280,26 @@ def distil(
 def arrays_of(table: WordVectors) -> dict[str, npt.NDArray[np.generic]]:
     """The ``wv.*`` arrays of a table (the inverse of :func:`vectors_from`)."""
     return {"wv.hash": table.hashes, "wv.vector": table.vectors, "wv.scale": table.scales}
+
+
+def read_table(path: Path) -> dict[str, npt.NDArray[np.generic]]:
+    """The ``wv.*`` arrays of an ``.npz`` (a text artifact, or a cached base table)."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {key: npz[key] for key in ("wv.hash", "wv.vector", "wv.scale")}
+    except (OSError, KeyError, ValueError) as exc:
+        raise SystemExit(f"{path}: not a word-vector table ({exc})") from exc
+
+
+def distilled(
+    base: Path | None = None, lam: float = DISTIL_LAMBDA
+) -> dict[str, npt.NDArray[np.generic]]:
+    """The shipped table: the token-level table (:func:`build`, or the ``wv.*`` arrays of
+    ``base``, e.g. an earlier artifact that :func:`build` made) distilled on the sentence
+    embeddings of :data:`training.sentences.DISTIL_CORPUS`."""
+    from training.sentences import corpus
+
+    table = vectors_from(read_table(base) if base is not None else build())
+    texts, embeddings = corpus()
+    log.info("distilling %d token vectors on %d texts", len(table.hashes), len(texts))
+    return arrays_of(distil(table, texts, embeddings, lam))
