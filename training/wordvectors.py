@@ -17,6 +17,12 @@ set here (development and test texts are not looked at), most frequent first, th
 common words of each language (``wordfreq``); at most ``MAX_VOCAB``. Encoding is deterministic
 (one thread), cached in ``$HASHTAGS_CACHE`` (default ``~/.cache/hashtags``) so reruns take
 seconds.
+
+Optionally (``python -m training text --distil``, an experiment the shipped artifact does not
+use) the table is then *distilled* at sentence level: :func:`distil` moves the token vectors so
+that each training tweet's mean token vector nears e5's embedding of the whole tweet
+(:mod:`training.sentences`), with a ridge towards the token-level table, solved by conjugate
+gradients. Figures in docs/benchmarks.md ("Sentence-level distillation").
 """
 
 from __future__ import annotations
@@ -291,15 +297,18 @@ def read_table(path: Path) -> dict[str, npt.NDArray[np.generic]]:
         raise SystemExit(f"{path}: not a word-vector table ({exc})") from exc
 
 
-def distilled(
-    base: Path | None = None, lam: float = DISTIL_LAMBDA
+def word_table(
+    base: Path | None = None, *, distil_it: bool = False, lam: float = DISTIL_LAMBDA
 ) -> dict[str, npt.NDArray[np.generic]]:
-    """The shipped table: the token-level table (:func:`build`, or the ``wv.*`` arrays of
-    ``base``, e.g. an earlier artifact that :func:`build` made) distilled on the sentence
-    embeddings of :data:`training.sentences.DISTIL_CORPUS`."""
+    """The table training ships: the token-level table (:func:`build`, or the ``wv.*`` arrays
+    of ``base``, e.g. an earlier text artifact), and with ``distil_it`` that table distilled on
+    the sentence embeddings of :data:`training.sentences.DISTIL_CORPUS` (:func:`distil`)."""
+    arrays = read_table(base) if base is not None else build()
+    if not distil_it:
+        return arrays
     from training.sentences import corpus
 
-    table = vectors_from(read_table(base) if base is not None else build())
+    table = vectors_from(arrays)
     texts, embeddings = corpus()
     log.info("distilling %d token vectors on %d texts", len(table.hashes), len(texts))
     return arrays_of(distil(table, texts, embeddings, lam))
