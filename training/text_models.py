@@ -427,9 +427,9 @@ def _card(
         "model": (
             "one logistic regression per head over hashed TF-IDF features (words, word bigrams, "
             f"character 2-5-grams inside words; 2**{BITS} buckets; weights stored as float16) "
-            f"and a {dims}-dimensional text vector: the sum of static vectors of its tokens "
-            f"({words:,} words and symbols, int8) distilled from {ENCODER} at training time "
-            "(PCA, smooth-inverse-frequency weights), L2-normalised; the English sentiment and "
+            f"and a {dims}-dimensional text vector: the mean of static vectors of its known "
+            f"tokens ({words:,} words and symbols, int8) distilled from {ENCODER} at training "
+            "time (PCA, smooth-inverse-frequency weights); the English sentiment and "
             "offensive heads also see 8 valence features (VADER's lexicon, negation and "
             "contrast rules)"
         ),
