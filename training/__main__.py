@@ -1,11 +1,12 @@
 """``python -m training {text,replies,all}``: train and write the artifacts;
 ``python -m training valence-cv``: the cross-validation that sets the valence view's weight;
 ``python -m training sentences [--jobs N]``: encode the distillation corpus's sentence embeddings
-(see ``training/sentences.py``; ``text --distil`` does it too when they are not cached).
+(see ``training/sentences.py``; ``text`` does it too when they are not cached).
 
-``--base-vectors FILE`` takes the token-level word-vector table from an ``.npz`` (an earlier
-text artifact) instead of building it; ``--distil`` distils it on the sentence embeddings
-(:func:`training.wordvectors.distil`; an experiment, not what the shipped artifact used)."""
+``text`` distils the word-vector table on those sentence embeddings
+(:func:`training.wordvectors.distil`), as the shipped artifact was; ``--no-distil`` ships the
+token-level table as it is (text-v3). ``--base-vectors FILE`` takes the token-level table from
+an ``.npz`` (an earlier text artifact) instead of building it."""
 
 from __future__ import annotations
 
@@ -36,7 +37,10 @@ def parser() -> argparse.ArgumentParser:
         help="an .npz with the wv.* arrays (e.g. an earlier text artifact) instead of building",
     )
     out.add_argument(
-        "--distil", action="store_true", help="distil the word vectors on sentence embeddings"
+        "--distil",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="distil the word vectors on sentence embeddings (default; --no-distil: do not)",
     )
     out.add_argument("--jobs", type=_jobs, default=1, help="processes for 'sentences'")
     return out

@@ -1,4 +1,4 @@
-"""Tune the reply matcher on CLINC150 and write ``replies-v2.json``, ``replies-v2.npz`` and
+"""Tune the reply matcher on CLINC150 and write ``replies-v3.json``, ``replies-v3.npz`` and
 the card.
 
     python -m training replies       # a few minutes on one core (needs ``text`` first)

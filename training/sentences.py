@@ -5,7 +5,7 @@ embedding (384 floats), computed once on one thread and cached in
 ``$HASHTAGS_CACHE/e5-sentences/NAME-SPLIT.npz`` (arrays ``texts`` and ``vectors``), in chunks so
 that an interrupted run resumes where it stopped. About 50-80 ms per text on one core here:
 ``python -m training sentences --jobs 2`` encodes every part of :data:`DISTIL_CORPUS` (53,127
-texts: 26 minutes on two cores here, 2026-12-07); reruns read the cache.
+texts: 26 and 38 minutes on two cores here, 2026-12-07); reruns read the cache.
 """
 
 from __future__ import annotations

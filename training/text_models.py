@@ -1,11 +1,13 @@
 """Train the toxicity and sentiment classifiers and write their artifact and model card.
 
-    python -m training text          # about 12 minutes on one core (+15 the first time:
-                                     # encoding the word vectors, then cached)
+    python -m training text          # about 15 minutes on one core (the first time, +15 to
+                                     # encode the word vectors and +40 on two cores to encode
+                                     # the distillation corpus: both cached)
 
 Every head is a logistic regression over the shared hashed features
-(:mod:`hashtags.models.features`) and the text's mean word vector (``training/wordvectors.py``,
-built first and stored in the same artifact). Toxicity heads are fitted without class weights,
+(:mod:`hashtags.models.features`) and the text's mean word vector (``training/wordvectors.py``:
+built first, distilled on the sentence embeddings of ``training/sentences.py``, and stored in
+the same artifact). Toxicity heads are fitted without class weights,
 so their probabilities stay close to calibrated, and their decision thresholds are chosen to
 maximise macro-F1 on 5-fold out-of-fold predictions over the head's own *training* rows. The
 development splits are only measured, never tuned on; the test splits are never read.
@@ -199,12 +201,13 @@ def extra() -> dict[str, tuple[Split, np.ndarray]]:
 
 
 def train(
-    out_dir: Path = ARTIFACTS, base_vectors: Path | None = None, distil: bool = False
+    out_dir: Path = ARTIFACTS, base_vectors: Path | None = None, distil: bool = True
 ) -> dict[str, Any]:
     """Fit every head and write ``text-vN.npz`` and its model card; return the card.
 
     ``base_vectors``: an ``.npz`` whose token-level word-vector table is used instead of
-    building one; ``distil``: distil it first (:func:`training.wordvectors.word_table`)."""
+    building one; ``distil``: distil it first (:func:`training.wordvectors.word_table`), as
+    the shipped artifact was."""
     started = time.time()
     data = datasets()
     extras = extra()
@@ -284,7 +287,14 @@ def train(
         log.info("%s: %s", head, entry)
     out_dir.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out_dir / TEXT_ARTIFACT, **arrays)  # type: ignore[arg-type]
-    card = _card(heads, time.time() - started, len(word_vectors["wv.hash"]), vectors.dims, distil)
+    card = _card(
+        heads,
+        time.time() - started,
+        len(word_vectors["wv.hash"]),
+        vectors.dims,
+        distilled=distil,
+        base_vectors=base_vectors,
+    )
     card["valence"] = valence_card
     (out_dir / TEXT_CARD).write_text(
         json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -301,7 +311,7 @@ def valence_cv(
     heads: tuple[str, ...] = VALENCE_CV_HEADS,
     candidates: tuple[float, ...] = VALENCE_CANDIDATES,
     base_vectors: Path | None = None,
-    distil: bool = False,
+    distil: bool = True,
 ) -> dict[str, dict[str, float]]:
     """Macro-F1 of each head for each valence weight, by 3-fold cross-validation over the
     head's own *training* rows (rows other sets add are always on the fitting side; toxicity
@@ -419,7 +429,13 @@ class View:
 
 
 def _card(
-    heads: dict[str, Any], seconds: float, words: int, dims: int, distilled: bool = False
+    heads: dict[str, Any],
+    seconds: float,
+    words: int,
+    dims: int,
+    *,
+    distilled: bool,
+    base_vectors: Path | None = None,
 ) -> dict[str, Any]:
     card: dict[str, Any] = {
         "name": "hashtags text classifiers (toxicity and sentiment)",
@@ -502,5 +518,8 @@ def _card(
             ),
             "lambda": DISTIL_LAMBDA,
         }
-        card["training"]["command"] = "python -m training text --distil"
+    else:
+        card["training"]["command"] += " --no-distil"
+    if base_vectors is not None:
+        card["training"]["command"] += f" --base-vectors {base_vectors.name}"
     return card

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from training.__main__ import main
+from training.__main__ import main, parser
 from training.wordvectors import read_table, word_table
 
 
@@ -53,3 +53,9 @@ def test_without_distil_the_base_table_is_used_as_it_is(tmp_path: Path) -> None:
     for key, value in arrays.items():
         np.testing.assert_array_equal(table[key], value)
         assert table[key].dtype == value.dtype
+
+
+def test_text_distils_unless_told_not_to() -> None:
+    assert parser().parse_args(["text"]).distil is True
+    assert parser().parse_args(["text", "--no-distil"]).distil is False
+    assert parser().parse_args(["text", "--distil"]).distil is True
