@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/review_bench.py
 	$(BIN)/python bench/pii_bench.py
 	$(BIN)/python bench/lexicon_bench.py
+	OMP_NUM_THREADS=1 $(BIN)/python bench/models_bench.py
 
 ## README screenshots of the web app, from the demo workspace (needs /usr/bin/chromium).
 screenshots: $(STAMP)

@@ -15,6 +15,9 @@ embeddings of the tweet corpus (:func:`training.wordvectors.distil`,
   training rows, as training picks it).
 
 ``0`` is the shipped table, unchanged. Prints one line per figure; writes nothing.
+
+Since text-v4 the shipped table is itself distilled (λ 1), so a rerun distils it a second time:
+the figures in docs/benchmarks.md were measured on text-v3's table (commit 05e2f4c).
 """
 
 from __future__ import annotations

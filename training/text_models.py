@@ -1,8 +1,9 @@
 """Train the toxicity and sentiment classifiers and write their artifact and model card.
 
-    python -m training text          # about 15 minutes on one core (the first time, +15 to
-                                     # encode the word vectors and +40 on two cores to encode
-                                     # the distillation corpus: both cached)
+    python -m training text          # about 20 minutes on one core (the first time, +15 to
+                                     # encode the word vectors and the distillation corpus's
+                                     # sentences: run ``python -m training sentences --jobs 2``
+                                     # first, 26-38 minutes on two cores; both cached)
 
 Every head is a logistic regression over the shared hashed features
 (:mod:`hashtags.models.features`) and the text's mean word vector (``training/wordvectors.py``:
@@ -186,7 +187,8 @@ VALENCE_WEIGHT: dict[str, float] = {"sentiment_en": 1.0, "offensive_en": 1.0}
 """Scale of the valence view (English heads only; the others do without it). 3-fold
 cross-validation on the training splits (:func:`valence_cv`), weights 0, 1, 2, 4: sentiment en
 0.5928, 0.6334, 0.6336, 0.6336; offensive en 0.7353, 0.7439, 0.7442, 0.7439 macro-F1. 1 kept: as
-good as the larger ones within 0.0003, and its fits converge faster."""
+good as the larger ones within 0.0003, and its fits converge faster. Measured with text-v3's
+word vectors (before distillation; ``valence-cv --no-distil``), not rerun for text-v4."""
 FOLDS = 5
 
 

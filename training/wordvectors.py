@@ -18,8 +18,8 @@ common words of each language (``wordfreq``); at most ``MAX_VOCAB``. Encoding is
 (one thread), cached in ``$HASHTAGS_CACHE`` (default ``~/.cache/hashtags``) so reruns take
 seconds.
 
-Optionally (``python -m training text --distil``, an experiment the shipped artifact does not
-use) the table is then *distilled* at sentence level: :func:`distil` moves the token vectors so
+Then (``python -m training text``, as text-v4 was trained; ``--no-distil`` skips it) the table is
+*distilled* at sentence level: :func:`distil` moves the token vectors so
 that each training tweet's mean token vector nears e5's embedding of the whole tweet
 (:mod:`training.sentences`), with a ridge towards the token-level table, solved by conjugate
 gradients. Figures in docs/benchmarks.md ("Sentence-level distillation").
@@ -198,7 +198,9 @@ def vectors_from(arrays: dict[str, npt.NDArray[np.generic]]) -> WordVectors:
 DISTIL_LAMBDA = 1.0
 """Ridge strength of :func:`distil`: how firmly each token stays by its token-level vector. A
 token seen in k texts of about 20 tokens has about k / 400 of data weight against it, so only
-tokens seen in hundreds of texts move far."""
+tokens seen in hundreds of texts move far. 1 and 3 were compared on the development splits
+(``python -m training.distil_probe``, docs/benchmarks.md): 1 is kept, the only one that lifts
+English sentiment past its goal; 3 gained 0.003-0.004 more on BANKING77 and English offensive."""
 DISTIL_ITERATIONS = 40
 
 
