@@ -1,30 +1,38 @@
 """Does sentence-level distillation of the word vectors help? (experiment)
 
-    python -m training.distil_probe [LAMBDA ...]          # default: 0 (shipped table), 1, 3
+    python -m training.distil_probe [LAMBDA ...]          # default: 0 (the table as is), 1, 3
+    python -m training.distil_probe --base-vectors text-v3.npz --calibration replies-v2.json 0 1
 
-For each ridge strength, the shipped word-vector table is distilled towards e5 sentence
+For each ridge strength, the word-vector table (the shipped one, or ``--base-vectors``: the
+``wv.*`` arrays of an earlier text artifact) is distilled towards e5 sentence
 embeddings of the tweet corpus (:func:`training.wordvectors.distil`,
 :data:`training.sentences.DISTIL_CORPUS`; ``python -m training sentences`` encodes it), then:
 
 - the reply matcher on our BANKING77 80/20 split, with 10 examples per intent and with all
   training data (shipped calibration; the background recomputed with the new vectors), top-1
-  accuracy on the 20% part: as ``hashtags eval`` measures it;
+  accuracy on the 20% part: as ``hashtags eval`` measures it (``--calibration``: the settings
+  of an earlier ``replies-vN.json`` instead of the shipped ones);
 - the sentiment heads (en, es) and English offensive fitted on their full training rows as
   ``python -m training text`` fits them (word-vector weight 1 and 2), macro-F1 on the
   development split (offensive at the threshold picked on 3-fold out-of-fold predictions of the
   training rows, as training picks it).
 
-``0`` is the shipped table, unchanged. Prints one line per figure; writes nothing.
+``0`` is the table unchanged. Prints one line per figure; writes nothing.
 
-Since text-v4 the shipped table is itself distilled (λ 1), so a rerun distils it a second time:
-the figures in docs/benchmarks.md were measured on text-v3's table (commit 05e2f4c).
+Since text-v4 the shipped table is itself distilled (λ 1), so a rerun without options distils
+it a second time. The figures in docs/benchmarks.md were measured on text-v3's table with
+replies-v2's settings: both files are in git (``git show 05e2f4c:src/hashtags/models/
+artifacts/text-v3.npz``, and ``replies-v2.json`` from the same commit), and the second command
+above reproduces them.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import logging
-import sys
-from dataclasses import replace
+from dataclasses import fields
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import f1_score
@@ -52,14 +60,14 @@ from training.text_models import (
     datasets,
     extra,
 )
-from training.wordvectors import distil
+from training.wordvectors import distil, read_table, vectors_from
 
 HEADS = ("sentiment_en", "sentiment_es", "offensive_en")
 
 
-def banking(vectors: WordVectors) -> dict[str, float]:
+def banking(vectors: WordVectors, cal: Calibration | None = None) -> dict[str, float]:
     classifier = text_classifier()
-    cal = Calibration.load()
+    cal = cal or Calibration.load()
     background = reply_features(
         background_texts(), classifier.featurizer, vectors, HASH_DIMS, cal.dense_weight
     )
@@ -70,7 +78,7 @@ def banking(vectors: WordVectors) -> dict[str, float]:
             library_from(rows),
             featurizer=classifier.featurizer,
             vectors=vectors,
-            calibration=replace(cal),
+            calibration=cal,
             background=background,
         )
         out[name] = in_scope_accuracy_and_oos_recall(matcher, dev, 0.0)[2]
@@ -121,14 +129,40 @@ def heads(vectors: WordVectors, dense_weights: tuple[float, ...] = (1.0, 2.0)) -
     return out
 
 
-def main(lams: list[float]) -> None:
-    shipped = text_classifier().vectors
-    texts, embeddings = corpus()
-    print(f"distillation corpus: {len(texts)} texts", flush=True)
-    for lam in lams:
-        vectors = shipped if lam == 0 else distil(shipped, texts, embeddings, lam)
-        label = "shipped" if lam == 0 else f"lambda {lam:g}"
-        for name, value in banking(vectors).items():
+def read_calibration(path: Path) -> Calibration:
+    """The reply settings of a ``replies-vN.json`` (an earlier one, from git)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Calibration(**{f.name: data[f.name] for f in fields(Calibration) if f.name in data})
+    except (OSError, ValueError, TypeError) as exc:
+        raise SystemExit(f"{path}: not a reply calibration ({exc})") from exc
+
+
+def parser() -> argparse.ArgumentParser:
+    out = argparse.ArgumentParser(prog="python -m training.distil_probe")
+    out.add_argument("lams", nargs="*", type=float, default=[0.0, 1.0, 3.0], metavar="LAMBDA")
+    out.add_argument("--base-vectors", type=Path, metavar="FILE", help="an .npz with wv.* arrays")
+    out.add_argument("--calibration", type=Path, metavar="FILE", help="a replies-vN.json")
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    if any(lam < 0 for lam in args.lams):
+        raise SystemExit("LAMBDA must be >= 0 (0: the table unchanged)")
+    cal = read_calibration(args.calibration) if args.calibration is not None else None
+    base = (
+        vectors_from(read_table(args.base_vectors))
+        if args.base_vectors is not None
+        else text_classifier().vectors
+    )
+    if any(args.lams):  # λ 0 alone needs no sentence embeddings
+        texts, embeddings = corpus()
+        print(f"distillation corpus: {len(texts)} texts", flush=True)
+    for lam in args.lams:
+        vectors = base if lam == 0 else distil(base, texts, embeddings, lam)
+        label = "as is" if lam == 0 else f"lambda {lam:g}"
+        for name, value in banking(vectors, cal).items():
             print(f"{label:12} BANKING77 {name:36} accuracy {value:.4f}", flush=True)
         for name, value in heads(vectors).items():
             print(f"{label:12} {name:46} macro-F1 {value:.4f}", flush=True)
@@ -136,4 +170,4 @@ def main(lams: list[float]) -> None:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    main([float(a) for a in sys.argv[1:]] or [0.0, 1.0, 3.0])
+    main()
