@@ -1,5 +1,6 @@
 """``python -m training {text,replies,all}``: train and write the artifacts;
-``python -m training valence-cv``: the cross-validation that sets the valence view's weight;
+``python -m training valence-cv`` / ``dense-cv``: the cross-validations that set the valence
+view's and the word vectors' weights;
 ``python -m training sentences [--jobs N]``: encode the distillation corpus's sentence embeddings
 (see ``training/sentences.py``; ``text`` does it too when they are not cached).
 
@@ -14,7 +15,7 @@ import argparse
 import logging
 from pathlib import Path
 
-TASKS = ("text", "replies", "all", "valence-cv", "sentences")
+TASKS = ("text", "replies", "all", "valence-cv", "dense-cv", "sentences")
 
 
 def _jobs(value: str) -> int:
@@ -58,12 +59,13 @@ def main(argv: list[str]) -> int:
 
         encode_all(args.jobs)
         return 0
-    if args.task == "valence-cv":
+    if args.task in ("valence-cv", "dense-cv"):
         import json
 
-        from training.text_models import valence_cv
+        from training.text_models import dense_cv, valence_cv
 
-        print(json.dumps(valence_cv(base_vectors=args.base_vectors, distil=args.distil), indent=2))
+        cv = valence_cv if args.task == "valence-cv" else dense_cv
+        print(json.dumps(cv(base_vectors=args.base_vectors, distil=args.distil), indent=2))
         return 0
     if args.task in ("text", "all"):
         from training.text_models import train

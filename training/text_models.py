@@ -172,7 +172,11 @@ DENSE_WEIGHT = 1.0
 """Scale of the word-vector view against the n-gram view (both about unit length). 3-fold
 cross-validation on the training splits, against 0 (n-grams alone): sentiment en +0.08,
 sentiment es +0.016, offensive en +0.007 macro-F1 (2.0 was no better), hate es -0.0004, and
-offensive es -0.006, whose head therefore does without it (``NO_WORD_VECTORS``)."""
+offensive es -0.006, whose head therefore does without it (``NO_WORD_VECTORS``). Rerun on
+text-v4's distilled table (``python -m training dense-cv --no-distil --base-vectors
+src/hashtags/models/artifacts/text-v4.npz``, 2026-12-07), weights 0, 0.5, 1, 2: offensive es
+0.8002, 0.7973, 0.7962, 0.7937 (still best without); hate es 0.8057, 0.8090, 0.8076, 0.8039;
+hate en 0.7870, 0.7880, 0.7868, 0.7834 (0.5 ahead of 1 by 0.001: within noise, left at 1)."""
 NO_WORD_VECTORS = frozenset({"offensive_es"})
 DAVIDSON_WEIGHT = 0.3
 """English offensive also learns from Davidson et al. (offensive or hate = offensive), each row
@@ -318,11 +322,43 @@ def valence_cv(
     base_vectors: Path | None = None,
     distil: bool = True,
 ) -> dict[str, dict[str, float]]:
-    """Macro-F1 of each head for each valence weight, by 3-fold cross-validation over the
-    head's own *training* rows (rows other sets add are always on the fitting side; toxicity
-    heads at their best threshold on the out-of-fold predictions, as :func:`train` sets it).
+    """Macro-F1 of each head for each valence weight (:func:`view_cv`).
 
     ``python -m training valence-cv`` prints it; :data:`VALENCE_WEIGHT` keeps the best."""
+    return view_cv("valence", heads, candidates, base_vectors, distil)
+
+
+DENSE_CANDIDATES = (0.0, 0.5, 1.0, 2.0)
+DENSE_CV_HEADS = ("offensive_es", "hate_es", "hate_en")
+
+
+def dense_cv(
+    heads: tuple[str, ...] = DENSE_CV_HEADS,
+    candidates: tuple[float, ...] = DENSE_CANDIDATES,
+    base_vectors: Path | None = None,
+    distil: bool = True,
+) -> dict[str, dict[str, float]]:
+    """Macro-F1 of each head for each word-vector weight (:func:`view_cv`).
+
+    ``python -m training dense-cv`` prints it; :data:`DENSE_WEIGHT` and
+    :data:`NO_WORD_VECTORS` keep the best."""
+    return view_cv("dense", heads, candidates, base_vectors, distil)
+
+
+def view_cv(
+    view: str,
+    heads: tuple[str, ...],
+    candidates: tuple[float, ...],
+    base_vectors: Path | None = None,
+    distil: bool = True,
+) -> dict[str, dict[str, float]]:
+    """Macro-F1 of each head for each weight of one view (``"valence"`` or ``"dense"``, the
+    word vectors), the other views as :func:`train` weighs them, by 3-fold cross-validation
+    over the head's own *training* rows (rows other sets add are always on the fitting side;
+    toxicity heads at their best threshold on the out-of-fold predictions, as :func:`train`
+    sets it)."""
+    if view not in ("valence", "dense"):
+        raise ValueError(f"view must be 'valence' or 'dense', not {view!r}")
     data = datasets()
     extras = extra()
     every_text = sorted({t for train, _, _ in data.values() for t in train.texts})
@@ -334,8 +370,15 @@ def valence_cv(
         train_split, _, sources = data[head]
         texts, labels, weight, _ = _head_rows(head, train_split, sources, extras, data)
         own = len(train_split.texts)
-        dense_weight = 0.0 if head in NO_WORD_VECTORS else DENSE_WEIGHT
-        base = View(featurizer, vectors, valence, dense_weight, 1.0).matrix(texts)
+        if view == "valence":
+            dense_weight = 0.0 if head in NO_WORD_VECTORS else DENSE_WEIGHT
+            base = View(featurizer, vectors, valence, dense_weight, 1.0).matrix(texts)
+            block = slice(base.shape[1] - len(VALENCE_FEATURES), base.shape[1])
+        else:
+            base = View(featurizer, vectors, valence, 1.0, VALENCE_WEIGHT.get(head, 0.0)).matrix(
+                texts
+            )
+            block = slice(2**BITS, 2**BITS + vectors.dims)
         y = np.asarray(labels)
         sentiment = head.startswith("sentiment")
         folds = list(
@@ -345,7 +388,7 @@ def valence_cv(
         scores: dict[str, float] = {}
         for candidate in candidates:
             scale = np.ones(base.shape[1])
-            scale[-len(VALENCE_FEATURES) :] = candidate
+            scale[block] = candidate
             a = (base @ sp.diags(scale)).tocsr()
             held_out: np.ndarray = (
                 np.empty(own, dtype=object) if sentiment else np.zeros(own, dtype=np.float64)
@@ -369,7 +412,7 @@ def valence_cv(
                 truth = y[:own] == "1"
                 f1 = f1_score(truth, held_out >= _best_threshold(truth, held_out), average="macro")
             scores[str(candidate)] = round(float(f1), 4)
-            log.info("%s valence weight %s: %.4f", head, candidate, f1)
+            log.info("%s %s weight %s: %.4f", head, view, candidate, f1)
         out[head] = scores
     return out
 

@@ -79,3 +79,11 @@ def test_the_distillation_probe_reads_an_earlier_calibration(tmp_path: Path) -> 
         probe(["--calibration", str(partial), "0"])
     with pytest.raises(SystemExit, match="LAMBDA must be >= 0"):
         probe(["-1"])
+
+
+def test_the_cross_validations_name_the_view_they_weigh() -> None:
+    from training.text_models import view_cv
+
+    assert parser().parse_args(["dense-cv", "--no-distil"]).task == "dense-cv"
+    with pytest.raises(ValueError, match="view must be 'valence' or 'dense', not 'words'"):
+        view_cv("words", ("hate_es",), (0.0, 1.0))

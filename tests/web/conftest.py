@@ -148,15 +148,18 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         [*hashtags, "demo", "--password", DEMO_PASSWORD], env=env, check=True, capture_output=True
     )
     port = _free_port()
-    server = subprocess.Popen(
-        [*hashtags, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    worker = subprocess.Popen(
-        [*hashtags, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    # Their output goes next to the database (the folder a failure prints), to read afterwards.
+    with (folder / "serve.log").open("wb") as serve_log:
+        server = subprocess.Popen(
+            [*hashtags, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=serve_log,
+            stderr=subprocess.STDOUT,
+        )
+    with (folder / "worker.log").open("wb") as worker_log:
+        worker = subprocess.Popen(
+            [*hashtags, "worker"], env=env, stdout=worker_log, stderr=subprocess.STDOUT
+        )
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_for(url, server)
