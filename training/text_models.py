@@ -164,10 +164,15 @@ def _fit(
 
 C_TOXICITY = 4.0
 """3-fold cross-validation on English offensive's training rows (with Davidson): C = 1, 2, 4,
-16 gave 0.736, 0.741, 0.740, 0.731 macro-F1; 4 kept."""
+16 gave 0.736, 0.741, 0.740, 0.731 macro-F1; 4 kept. Rerun with text-v4's views (distilled word
+vectors, valence; ad-hoc, 2026-12-07, :func:`view_cv` at the shipped weights): offensive en C =
+0.5, 1, 2, 4, 8 gave 0.7362, 0.7457, 0.7495, 0.7461, 0.7427; offensive es C = 2, 4, 8 gave 0.7971,
+0.8002, 0.7993. English offensive would gain 0.003 at C 2: not retrained for that alone."""
 C_SENTIMENT = 0.5
 """3-fold cross-validation (pooled heads, en and es rows): C = 0.125, 0.25, 0.5, 2, 8 gave
-0.603/0.549, 0.604/0.557, 0.604/0.564, 0.583/0.553, 0.572/0.553 macro-F1 (en/es)."""
+0.603/0.549, 0.604/0.557, 0.604/0.564, 0.583/0.553, 0.572/0.553 macro-F1 (en/es). With text-v4's
+views (ad-hoc, 2026-12-07, the en and es heads themselves): C = 0.25, 0.5 gave 0.6467/0.5760,
+0.6446/0.5792; C = 1 gave 0.6355 (en). 0.5 stands."""
 DENSE_WEIGHT = 1.0
 """Scale of the word-vector view against the n-gram view (both about unit length). 3-fold
 cross-validation on the training splits, against 0 (n-grams alone): sentiment en +0.08,
