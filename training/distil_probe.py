@@ -29,9 +29,7 @@ above reproduces them.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -132,8 +130,7 @@ def heads(vectors: WordVectors, dense_weights: tuple[float, ...] = (1.0, 2.0)) -
 def read_calibration(path: Path) -> Calibration:
     """The reply settings of a ``replies-vN.json`` (an earlier one, from git)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Calibration(**{f.name: data[f.name] for f in fields(Calibration) if f.name in data})
+        return Calibration.load(path)
     except (OSError, ValueError, TypeError) as exc:
         raise SystemExit(f"{path}: not a reply calibration ({exc})") from exc
 

@@ -159,8 +159,10 @@ class Calibration:
     max_iter: int = 100
 
     @classmethod
-    def load(cls) -> Calibration:
-        data = json.loads(artifact_path(REPLIES_ARTIFACT).read_text(encoding="utf-8"))
+    def load(cls, path: Path | None = None) -> Calibration:
+        """The shipped settings, or those of ``path`` (another ``replies-vN.json``)."""
+        source = path if path is not None else artifact_path(REPLIES_ARTIFACT)
+        data = json.loads(source.read_text(encoding="utf-8"))
         return cls(**{f: data[f] for f in cls.__dataclass_fields__ if f in data})
 
 
