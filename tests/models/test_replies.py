@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hashtags.models.cli import app
-from hashtags.models.replies import LibraryError, ReplyMatcher, load_library
+from hashtags.models.replies import Calibration, LibraryError, ReplyMatcher, load_library
 
 LIBRARY = """
 languages: [es, en]
@@ -228,3 +228,29 @@ def test_replies_card_reports_calibration_and_limits() -> None:
         assert 0.5 < setting["in_scope_accuracy"] <= 1.0
         assert setting["out_of_scope_recall"] >= 0.6
     assert card["known_limits"]
+
+
+def test_calibration_loads_the_shipped_settings_or_another_file(tmp_path: Path) -> None:
+    older = tmp_path / "replies-v2.json"
+    older.write_text(
+        json.dumps(
+            {
+                "hash_dims": 2048,
+                "dense_weight": 1.0,
+                "c": 16.0,
+                "background_weight": 16.0,
+                "temperature": 0.5693,
+                "min_score": 0.43,
+                "max_iter": 100,
+                "note": "ignored",
+            }
+        ),
+        encoding="utf-8",
+    )
+    cal = Calibration.load(older)
+    assert (cal.dense_weight, cal.temperature, cal.min_score) == (1.0, 0.5693, 0.43)
+    assert Calibration.load() != cal  # the shipped file, chosen again for text-v4's vectors
+    partial = tmp_path / "partial.json"
+    partial.write_text('{"hash_dims": 2048}', encoding="utf-8")
+    with pytest.raises(TypeError, match="dense_weight"):
+        Calibration.load(partial)

@@ -61,29 +61,7 @@ def test_text_distils_unless_told_not_to() -> None:
     assert parser().parse_args(["text", "--distil"]).distil is True
 
 
-def test_the_distillation_probe_reads_an_earlier_calibration(tmp_path: Path) -> None:
-    from training.distil_probe import main as probe
-    from training.distil_probe import read_calibration
-
-    old = tmp_path / "replies-v2.json"
-    old.write_text(
-        '{"hash_dims": 2048, "dense_weight": 1.0, "c": 16.0, "background_weight": 16.0,'
-        ' "temperature": 0.5693, "min_score": 0.43, "max_iter": 100}',
-        encoding="utf-8",
-    )
-    cal = read_calibration(old)
-    assert (cal.dense_weight, cal.c, cal.min_score) == (1.0, 16.0, 0.43)
-    partial = tmp_path / "partial.json"
-    partial.write_text('{"hash_dims": 2048}', encoding="utf-8")
-    with pytest.raises(SystemExit, match=r"partial\.json: not a reply calibration"):
-        probe(["--calibration", str(partial), "0"])
-    with pytest.raises(SystemExit, match="LAMBDA must be >= 0"):
-        probe(["-1"])
-
-
-def test_the_cross_validations_name_the_view_they_weigh() -> None:
-    from training.text_models import view_cv
-
+def test_dense_cv_is_a_task() -> None:
+    # training.text_models needs scikit-learn (the train extra), which the tests do without.
     assert parser().parse_args(["dense-cv", "--no-distil"]).task == "dense-cv"
-    with pytest.raises(ValueError, match="view must be 'valence' or 'dense', not 'words'"):
-        view_cv("words", ("hate_es",), (0.0, 1.0))
+    assert parser().parse_args(["valence-cv"]).distil is True
