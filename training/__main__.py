@@ -1,6 +1,6 @@
 """``python -m training {text,replies,all}``: train and write the artifacts;
-``python -m training valence-cv`` / ``dense-cv``: the cross-validations that set the valence
-view's and the word vectors' weights;
+``python -m training valence-cv`` / ``dense-cv`` / ``c-cv``: the cross-validations that set
+the valence view's and the word vectors' weights and the heads' regularisation;
 ``python -m training sentences [--jobs N]``: encode the distillation corpus's sentence embeddings
 (see ``training/sentences.py``; ``text`` does it too when they are not cached).
 
@@ -15,7 +15,7 @@ import argparse
 import logging
 from pathlib import Path
 
-TASKS = ("text", "replies", "all", "valence-cv", "dense-cv", "sentences")
+TASKS = ("text", "replies", "all", "valence-cv", "dense-cv", "c-cv", "sentences")
 
 
 def _jobs(value: str) -> int:
@@ -59,13 +59,14 @@ def main(argv: list[str]) -> int:
 
         encode_all(args.jobs)
         return 0
-    if args.task in ("valence-cv", "dense-cv"):
+    if args.task.endswith("-cv"):
         import json
 
-        from training.text_models import dense_cv, valence_cv
+        from training.text_models import setting_cv
 
-        cv = valence_cv if args.task == "valence-cv" else dense_cv
-        print(json.dumps(cv(base_vectors=args.base_vectors, distil=args.distil), indent=2))
+        setting = args.task.removesuffix("-cv")
+        scores = setting_cv(setting, base_vectors=args.base_vectors, distil=args.distil)
+        print(json.dumps(scores, indent=2))
         return 0
     if args.task in ("text", "all"):
         from training.text_models import train

@@ -164,15 +164,15 @@ def _fit(
 
 C_TOXICITY = 4.0
 """3-fold cross-validation on English offensive's training rows (with Davidson): C = 1, 2, 4,
-16 gave 0.736, 0.741, 0.740, 0.731 macro-F1; 4 kept. Rerun with text-v4's views (distilled word
-vectors, valence; ad-hoc, 2026-12-07, :func:`view_cv` at the shipped weights): offensive en C =
-0.5, 1, 2, 4, 8 gave 0.7362, 0.7457, 0.7495, 0.7461, 0.7427; offensive es C = 2, 4, 8 gave 0.7971,
-0.8002, 0.7993. English offensive would gain 0.003 at C 2: not retrained for that alone."""
+16 gave 0.736, 0.741, 0.740, 0.731 macro-F1; 4 kept. Rerun with text-v4's views (``python -m
+training c-cv --no-distil --base-vectors src/hashtags/models/artifacts/text-v4.npz``,
+2026-12-07), C = 2, 4, 8: offensive en 0.7495, 0.7455, 0.7433; offensive es 0.7971, 0.8002,
+0.7993. English offensive would gain 0.004 at C 2: not retrained for that alone."""
 C_SENTIMENT = 0.5
 """3-fold cross-validation (pooled heads, en and es rows): C = 0.125, 0.25, 0.5, 2, 8 gave
 0.603/0.549, 0.604/0.557, 0.604/0.564, 0.583/0.553, 0.572/0.553 macro-F1 (en/es). With text-v4's
-views (ad-hoc, 2026-12-07, the en and es heads themselves): C = 0.25, 0.5 gave 0.6467/0.5760,
-0.6446/0.5792; C = 1 gave 0.6355 (en). 0.5 stands."""
+views (``c-cv`` as for :data:`C_TOXICITY`, the en and es heads themselves), C = 0.25, 0.5, 1:
+en 0.6467, 0.6446, 0.6360; es 0.5760, 0.5792, 0.5719. 0.5 stands."""
 DENSE_WEIGHT = 1.0
 """Scale of the word-vector view against the n-gram view (both about unit length). 3-fold
 cross-validation on the training splits, against 0 (n-grams alone): sentiment en +0.08,
@@ -194,7 +194,7 @@ language's training rows, against its own rows alone: es +0.013, pt +0.003, en -
 macro-F1 (one setting for every language: the mean is in its favour)."""
 VALENCE_WEIGHT: dict[str, float] = {"sentiment_en": 1.0, "offensive_en": 1.0}
 """Scale of the valence view (English heads only; the others do without it). 3-fold
-cross-validation on the training splits (:func:`valence_cv`), weights 0, 1, 2, 4: sentiment en
+cross-validation on the training splits (:func:`setting_cv`), weights 0, 1, 2, 4: sentiment en
 0.5928, 0.6334, 0.6336, 0.6336; offensive en 0.7353, 0.7439, 0.7442, 0.7439 macro-F1. 1 kept: as
 good as the larger ones within 0.0003, and its fits converge faster. Measured with text-v3's
 word vectors (before distillation; ``valence-cv --no-distil``). Rerun on text-v4's distilled
@@ -316,54 +316,33 @@ def train(
     return card
 
 
-VALENCE_CANDIDATES = (0.0, 1.0, 2.0, 4.0)
-VALENCE_CV_HEADS = ("sentiment_en", "offensive_en")
 CV_FOLDS = 3
+CV_SETTINGS: dict[str, tuple[tuple[str, ...], tuple[float, ...]]] = {
+    "valence": (("sentiment_en", "offensive_en"), (0.0, 1.0, 2.0, 4.0)),
+    "dense": (("offensive_es", "hate_es", "hate_en"), (0.0, 0.5, 1.0, 2.0)),
+    "c": (("offensive_en", "offensive_es", "sentiment_en", "sentiment_es"), (0.5, 1.0, 2.0)),
+}
+"""setting -> (heads, candidates) that ``python -m training {valence,dense,c}-cv`` compares:
+the valence view's weight (:data:`VALENCE_WEIGHT`), the word vectors' weight
+(:data:`DENSE_WEIGHT`, :data:`NO_WORD_VECTORS`), and the regularisation as a factor of the
+head's C (:data:`C_TOXICITY`, :data:`C_SENTIMENT`)."""
 
 
-def valence_cv(
-    heads: tuple[str, ...] = VALENCE_CV_HEADS,
-    candidates: tuple[float, ...] = VALENCE_CANDIDATES,
+def setting_cv(
+    setting: str,
+    heads: tuple[str, ...] | None = None,
+    candidates: tuple[float, ...] | None = None,
     base_vectors: Path | None = None,
     distil: bool = True,
 ) -> dict[str, dict[str, float]]:
-    """Macro-F1 of each head for each valence weight (:func:`view_cv`).
-
-    ``python -m training valence-cv`` prints it; :data:`VALENCE_WEIGHT` keeps the best."""
-    return view_cv("valence", heads, candidates, base_vectors, distil)
-
-
-DENSE_CANDIDATES = (0.0, 0.5, 1.0, 2.0)
-DENSE_CV_HEADS = ("offensive_es", "hate_es", "hate_en")
-
-
-def dense_cv(
-    heads: tuple[str, ...] = DENSE_CV_HEADS,
-    candidates: tuple[float, ...] = DENSE_CANDIDATES,
-    base_vectors: Path | None = None,
-    distil: bool = True,
-) -> dict[str, dict[str, float]]:
-    """Macro-F1 of each head for each word-vector weight (:func:`view_cv`).
-
-    ``python -m training dense-cv`` prints it; :data:`DENSE_WEIGHT` and
-    :data:`NO_WORD_VECTORS` keep the best."""
-    return view_cv("dense", heads, candidates, base_vectors, distil)
-
-
-def view_cv(
-    view: str,
-    heads: tuple[str, ...],
-    candidates: tuple[float, ...],
-    base_vectors: Path | None = None,
-    distil: bool = True,
-) -> dict[str, dict[str, float]]:
-    """Macro-F1 of each head for each weight of one view (``"valence"`` or ``"dense"``, the
-    word vectors), the other views as :func:`train` weighs them, by 3-fold cross-validation
-    over the head's own *training* rows (rows other sets add are always on the fitting side;
-    toxicity heads at their best threshold on the out-of-fold predictions, as :func:`train`
-    sets it)."""
-    if view not in ("valence", "dense"):
-        raise ValueError(f"view must be 'valence' or 'dense', not {view!r}")
+    """Macro-F1 of each head for each candidate of one setting (:data:`CV_SETTINGS`; the
+    others as :func:`train` sets them), by 3-fold cross-validation over the head's own
+    *training* rows (rows other sets add are always on the fitting side; toxicity heads at
+    their best threshold on the out-of-fold predictions, as :func:`train` sets it)."""
+    if setting not in CV_SETTINGS:
+        raise ValueError(f"setting must be one of {', '.join(CV_SETTINGS)}, not {setting!r}")
+    heads = heads or CV_SETTINGS[setting][0]
+    candidates = candidates or CV_SETTINGS[setting][1]
     data = datasets()
     extras = extra()
     every_text = sorted({t for train, _, _ in data.values() for t in train.texts})
@@ -375,17 +354,20 @@ def view_cv(
         train_split, _, sources = data[head]
         texts, labels, weight, _ = _head_rows(head, train_split, sources, extras, data)
         own = len(train_split.texts)
-        if view == "valence":
-            dense_weight = 0.0 if head in NO_WORD_VECTORS else DENSE_WEIGHT
-            base = View(featurizer, vectors, valence, dense_weight, 1.0).matrix(texts)
-            block = slice(base.shape[1] - len(VALENCE_FEATURES), base.shape[1])
-        else:
-            base = View(featurizer, vectors, valence, 1.0, VALENCE_WEIGHT.get(head, 0.0)).matrix(
-                texts
-            )
+        dense_weight = 0.0 if head in NO_WORD_VECTORS else DENSE_WEIGHT
+        valence_weight = VALENCE_WEIGHT.get(head, 0.0)
+        # The weighed block is built at weight 1, then scaled by each candidate.
+        block = slice(0, 0)
+        if setting == "valence":
+            valence_weight = 1.0
+            block = slice(-len(VALENCE_FEATURES), None)
+        elif setting == "dense":
+            dense_weight = 1.0
             block = slice(2**BITS, 2**BITS + vectors.dims)
+        base = View(featurizer, vectors, valence, dense_weight, valence_weight).matrix(texts)
         y = np.asarray(labels)
         sentiment = head.startswith("sentiment")
+        c = C_SENTIMENT if sentiment else C_TOXICITY
         folds = list(
             StratifiedKFold(CV_FOLDS, shuffle=True, random_state=SEED).split(np.zeros(own), y[:own])
         )
@@ -394,7 +376,7 @@ def view_cv(
         for candidate in candidates:
             scale = np.ones(base.shape[1])
             scale[block] = candidate
-            a = (base @ sp.diags(scale)).tocsr()
+            a = base if setting == "c" else (base @ sp.diags(scale)).tocsr()
             held_out: np.ndarray = (
                 np.empty(own, dtype=object) if sentiment else np.zeros(own, dtype=np.float64)
             )
@@ -403,7 +385,7 @@ def view_cv(
                 model = _fit(
                     a[fit_idx],
                     y[fit_idx],
-                    c=C_SENTIMENT if sentiment else C_TOXICITY,
+                    c=c * candidate if setting == "c" else c,
                     balanced=sentiment,
                     sample_weight=weight[fit_idx],
                 )
@@ -417,7 +399,7 @@ def view_cv(
                 truth = y[:own] == "1"
                 f1 = f1_score(truth, held_out >= _best_threshold(truth, held_out), average="macro")
             scores[str(candidate)] = round(float(f1), 4)
-            log.info("%s %s weight %s: %.4f", head, view, candidate, f1)
+            log.info("%s %s %s: %.4f", head, setting, candidate, f1)
         out[head] = scores
     return out
 

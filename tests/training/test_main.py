@@ -61,7 +61,8 @@ def test_text_distils_unless_told_not_to() -> None:
     assert parser().parse_args(["text", "--distil"]).distil is True
 
 
-def test_dense_cv_is_a_task() -> None:
+def test_the_cross_validations_are_tasks() -> None:
     # training.text_models needs scikit-learn (the train extra), which the tests do without.
     assert parser().parse_args(["dense-cv", "--no-distil"]).task == "dense-cv"
     assert parser().parse_args(["valence-cv"]).distil is True
+    assert parser().parse_args(["c-cv"]).task == "c-cv"
