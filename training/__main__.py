@@ -1,6 +1,7 @@
 """``python -m training {text,replies,all}``: train and write the artifacts;
-``python -m training valence-cv`` / ``dense-cv`` / ``c-cv``: the cross-validations that set
-the valence view's and the word vectors' weights and the heads' regularisation;
+``python -m training valence-cv`` / ``dense-cv`` / ``c-cv`` / ``nb-cv``: the cross-validations
+that set the valence view's and the word vectors' weights, the heads' regularisation and their
+n-gram scaling;
 ``python -m training sentences [--jobs N]``: encode the distillation corpus's sentence embeddings
 (see ``training/sentences.py``; ``text`` does it too when they are not cached).
 
@@ -15,7 +16,7 @@ import argparse
 import logging
 from pathlib import Path
 
-TASKS = ("text", "replies", "all", "valence-cv", "dense-cv", "c-cv", "sentences")
+TASKS = ("text", "replies", "all", "valence-cv", "dense-cv", "c-cv", "nb-cv", "sentences")
 
 
 def _jobs(value: str) -> int:

@@ -44,3 +44,26 @@ def matrix(featurizer: Featurizer, texts: Sequence[str]) -> sp.csr_matrix:
 
 
 __all__ = ["fit_featurizer", "matrix"]
+
+
+def nb_scale(ngrams: sp.csr_matrix, y: np.ndarray, weight: np.ndarray, beta: float) -> np.ndarray:
+    """A factor per column of ``ngrams`` (rows: texts; columns: n-gram buckets) for NB-SVM-style
+    scaling (Wang and Manning 2012): ``1 - beta + beta * r / mean(r)``.
+
+    ``r`` is a column's naive-Bayes log-count ratio: the absolute log of its smoothed share
+    (add-one) among one class's texts over its share among the other texts, each text counting
+    once with its ``weight``; the largest over the classes (only one for two classes). The
+    mean runs over the columns some row uses. Columns the classes use alike are damped, those
+    one class uses more stand out, before a regularised fit; ``beta`` 0 leaves all at 1."""
+    present = ngrams.tocsr(copy=True)
+    present.data[:] = 1.0
+    seen = np.asarray(present.sum(axis=0)).ravel() != 0
+    classes = sorted(set(y.tolist()))
+    ratio = np.zeros(ngrams.shape[1])
+    for label in classes[1:] if len(classes) == 2 else classes:
+        inside = y == label
+        p = np.asarray(present[inside].T @ weight[inside]).ravel() + 1.0
+        q = np.asarray(present[~inside].T @ weight[~inside]).ravel() + 1.0
+        np.maximum(ratio, np.abs(np.log((p / p.sum()) / (q / q.sum()))), out=ratio)
+    mean = float(ratio[seen].mean()) if seen.any() else 1.0
+    return np.asarray(1.0 - beta + beta * ratio / (mean or 1.0))

@@ -66,3 +66,4 @@ def test_the_cross_validations_are_tasks() -> None:
     assert parser().parse_args(["dense-cv", "--no-distil"]).task == "dense-cv"
     assert parser().parse_args(["valence-cv"]).distil is True
     assert parser().parse_args(["c-cv"]).task == "c-cv"
+    assert parser().parse_args(["nb-cv"]).task == "nb-cv"
