@@ -1,7 +1,7 @@
 """Where the trained artifacts live, and their model cards.
 
 Artifacts are committed inside the package (``hashtags/models/artifacts``), versioned in their
-file names (``text-v4.npz``): a new training that changes behaviour bumps the version, so a
+file names (``text-v5.npz``): a new training that changes behaviour bumps the version, so a
 stored review can say which model scored it. They are NumPy ``.npz`` and JSON files, never
 pickles, so loading one runs no code.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
-TEXT_VERSION = "text-v4"
+TEXT_VERSION = "text-v5"
 TEXT_ARTIFACT = f"{TEXT_VERSION}.npz"
 TEXT_CARD = f"{TEXT_VERSION}.card.json"
 
