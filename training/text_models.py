@@ -635,8 +635,9 @@ def _card(
             "ways are missed; the word vectors only help with words in their vocabulary.",
             "Hate heads follow HatEval: hate against immigrants and women only; other targets "
             "are under-detected, and nationality words alone can raise the score (the Spanish "
-            'head gives "Los colombianos y los marroquíes llegan a nuestra tienda" 0.87, and '
-            'friendly "Gracias por venir, ¡qué alegría veros!" 0.49, just over its threshold).',
+            'head gives "Los colombianos y los marroquíes llegan a nuestra tienda" 0.93, and '
+            'friendly "Gracias por venir, ¡qué alegría veros!" 0.44, just over its threshold, '
+            "0.42).",
             "Sentiment was trained on 1,839 tweets per language (all six languages pooled, the "
             "head's own weighing 5x): expect about 0.58-0.67 macro-F1, and neutral is the "
             "weakest class.",
