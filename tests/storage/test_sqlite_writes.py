@@ -8,7 +8,6 @@ take the write lock at BEGIN and wait for the other writer instead.
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -18,12 +17,8 @@ from hashtags.storage.db import make_engine, writing
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'race.sqlite3'}")
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE counter (n INTEGER)"))
-        conn.execute(text("INSERT INTO counter VALUES (0)"))
-    return engine
+def engine(sqlite_counter: Engine) -> Engine:
+    return sqlite_counter
 
 
 def _read_then_write(engine: Engine) -> None:

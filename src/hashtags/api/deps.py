@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Path, Request, Response
 from sqlalchemy import Engine
@@ -47,6 +47,26 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
+WRITES_ON_READ = "hashtags_writes_on_read"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def writes_on_read(endpoint: F) -> F:
+    """Mark a GET handler that changes something (the two-factor set-up page stores the new
+    secret it shows): its request takes SQLite's write lock at BEGIN, as a POST's does (see
+    :func:`get_db`). Put it under the route decorator."""
+    setattr(endpoint, WRITES_ON_READ, True)
+    return endpoint
+
+
+def _writes(request: Request) -> bool:
+    if request.method not in SAFE_METHODS:
+        return True
+    return bool(getattr(request.scope.get("endpoint"), WRITES_ON_READ, False))
+
+
 def get_db(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, else rolled back.
 
@@ -54,11 +74,12 @@ def get_db(request: Request) -> Iterator[Session]:
     that fails is the request's error, never a success reply for a write that was lost. A
     request that changes something (any method but GET/HEAD/OPTIONS) takes SQLite's write lock
     when its transaction begins (``storage.db.writing``): a read-then-write transaction would
-    otherwise fail whenever the publishing worker committed in between.
+    otherwise fail whenever the publishing worker committed in between. So does a GET whose
+    handler is marked :func:`writes_on_read`.
     """
     factory = request.app.state.sessionmaker
     bind = factory.kw.get("bind")
-    if request.method not in SAFE_METHODS and isinstance(bind, Engine):
+    if _writes(request) and isinstance(bind, Engine):
         session = factory(bind=writing(bind))
     else:
         session = factory()

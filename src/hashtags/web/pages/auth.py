@@ -10,7 +10,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from hashtags.api.deps import SESSION_COOKIE, DbSession, SettingsDep, set_session_cookie
+from hashtags.api.deps import (
+    SESSION_COOKIE,
+    DbSession,
+    SettingsDep,
+    set_session_cookie,
+    writes_on_read,
+)
 from hashtags.errors import DomainError, Forbidden
 from hashtags.people import service
 from hashtags.people.service import session_actor
@@ -188,6 +194,7 @@ def _qr_svg(uri: str) -> Markup:
 
 
 @router.get(TWO_FACTOR_SETUP)
+@writes_on_read  # begin_totp stores the secret it shows
 def two_factor_setup_page(
     request: Request, viewer: SignedIn, db: DbSession, settings: SettingsDep
 ) -> HTMLResponse:
