@@ -29,6 +29,16 @@ def _jobs(value: str) -> int:
     return jobs
 
 
+def _factor(value: str) -> float:
+    try:
+        factor = float(value)
+    except ValueError:
+        factor = 0.0
+    if not factor > 0 or factor == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number above 0, not {value!r}")
+    return factor
+
+
 def parser() -> argparse.ArgumentParser:
     out = argparse.ArgumentParser(prog="python -m training", description=__doc__.split("\n")[0])
     out.add_argument("task", nargs="?", default="all", choices=TASKS)
@@ -45,6 +55,13 @@ def parser() -> argparse.ArgumentParser:
         help="distil the word vectors on sentence embeddings (default; --no-distil: do not)",
     )
     out.add_argument("--jobs", type=_jobs, default=1, help="processes for 'sentences'")
+    out.add_argument(
+        "--c-factor",
+        type=_factor,
+        default=1.0,
+        metavar="F",
+        help="the *-cv tasks: every head's C times F (e.g. 0.5 for nb-cv's half-C column)",
+    )
     return out
 
 
@@ -66,7 +83,9 @@ def main(argv: list[str]) -> int:
         from training.text_models import setting_cv
 
         setting = args.task.removesuffix("-cv")
-        scores = setting_cv(setting, base_vectors=args.base_vectors, distil=args.distil)
+        scores = setting_cv(
+            setting, base_vectors=args.base_vectors, distil=args.distil, c_factor=args.c_factor
+        )
         print(json.dumps(scores, indent=2))
         return 0
     if args.task in ("text", "all"):

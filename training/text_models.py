@@ -243,8 +243,9 @@ NB_SCALE: dict[str, float] = {
 NB-SVM (Wang and Manning 2012): :func:`training.vocab.nb_scale` with this interpolation
 ``beta`` (absent: unscaled). The scale is folded into the stored weights, so it costs nothing
 at run time. Chosen by 3-fold cross-validation on each head's training rows (2026-12-07,
-text-v4's table; ``python -m training nb-cv`` reruns the beta axis at the shipped C), macro-F1
-for beta 0 / 0.75 / 1 at the kind's C, then 0.75 / 1 at half of it; the best cell is taken,
+text-v4's table; ``python -m training nb-cv [--c-factor 0.5]`` reruns it from the shipped
+C), macro-F1 for beta 0 / 0.75 / 1 at the kind's C, then 0.75 / 1 at half of it; the best cell
+is taken,
 and a simpler one (beta 0.75, the kind's C) when it is within 0.001:
 
 - offensive en (C 4 / 2 / 1): unscaled 0.7461 / 0.7493 / 0.7457; beta 0.5 / 0.75 / 1 at C 1:
@@ -433,9 +434,11 @@ def setting_cv(
     candidates: tuple[float, ...] | None = None,
     base_vectors: Path | None = None,
     distil: bool = True,
+    c_factor: float = 1.0,
 ) -> dict[str, dict[str, float]]:
     """Macro-F1 of each head for each candidate of one setting (:data:`CV_SETTINGS`; the
-    others as :func:`train` sets them), by 3-fold cross-validation over the head's own
+    others as :func:`train` sets them, each head's C times ``c_factor``: the n-gram scaling's
+    grid has a half-C column), by 3-fold cross-validation over the head's own
     *training* rows (rows other sets add are always on the fitting side; toxicity heads at
     their best threshold on the out-of-fold predictions, as :func:`train` sets it)."""
     if setting not in CV_SETTINGS:
@@ -466,7 +469,7 @@ def setting_cv(
         base = View(featurizer, vectors, valence, dense_weight, valence_weight).matrix(texts)
         y = np.asarray(labels)
         sentiment = head.startswith("sentiment")
-        c = head_c(head)
+        c = head_c(head) * c_factor
         folds = list(
             StratifiedKFold(CV_FOLDS, shuffle=True, random_state=SEED).split(np.zeros(own), y[:own])
         )

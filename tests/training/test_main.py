@@ -67,3 +67,12 @@ def test_the_cross_validations_are_tasks() -> None:
     assert parser().parse_args(["valence-cv"]).distil is True
     assert parser().parse_args(["c-cv"]).task == "c-cv"
     assert parser().parse_args(["nb-cv"]).task == "nb-cv"
+
+
+def test_the_cross_validations_take_a_factor_on_c(capsys: pytest.CaptureFixture[str]) -> None:
+    assert parser().parse_args(["nb-cv", "--c-factor", "0.5"]).c_factor == 0.5
+    assert parser().parse_args(["nb-cv"]).c_factor == 1.0
+    for bad in ("0", "-1", "half", "nan", "inf"):
+        with pytest.raises(SystemExit):
+            parser().parse_args(["nb-cv", "--c-factor", bad])
+        assert f"must be a number above 0, not '{bad}'" in capsys.readouterr().err
