@@ -162,6 +162,11 @@ def _fit(
     return model.fit(a, y, sample_weight=sample_weight)
 
 
+def scale_columns(a: sp.csr_matrix, scale: np.ndarray) -> sp.csr_matrix:
+    """``a`` with each column times its entry of ``scale``."""
+    return (a @ sp.diags(scale)).tocsr()
+
+
 @dataclass(frozen=True)
 class Head:
     """A fitted head: the logistic regression over the columns of a view, each times
@@ -172,12 +177,13 @@ class Head:
     scale: np.ndarray | None
 
     def _scaled(self, a: sp.csr_matrix) -> sp.csr_matrix:
-        return a if self.scale is None else (a @ sp.diags(self.scale)).tocsr()
+        return a if self.scale is None else scale_columns(a, self.scale)
 
     def predict(self, a: sp.csr_matrix) -> np.ndarray:
         return np.asarray(self.model.predict(self._scaled(a)))
 
     def proba(self, a: sp.csr_matrix) -> np.ndarray:
+        """The positive class's probability (two-class heads)."""
         return np.asarray(self.model.predict_proba(self._scaled(a))[:, 1])
 
     @property
@@ -203,7 +209,7 @@ def fit_head(
         return Head(_fit(a, y, c=c, balanced=balanced, sample_weight=sample_weight), None)
     scale = np.ones(a.shape[1])
     scale[: 2**BITS] = nb_scale(a[:, : 2**BITS], y, sample_weight, beta)
-    scaled = (a @ sp.diags(scale)).tocsr()
+    scaled = scale_columns(a, scale)
     return Head(_fit(scaled, y, c=c, balanced=balanced, sample_weight=sample_weight), scale)
 
 
@@ -245,8 +251,7 @@ NB-SVM (Wang and Manning 2012): :func:`training.vocab.nb_scale` with this interp
 at run time. Chosen by 3-fold cross-validation on each head's training rows (2026-12-07,
 text-v4's table; ``python -m training nb-cv [--c-factor 0.5]`` reruns it from the shipped
 C), macro-F1 for beta 0 / 0.75 / 1 at the kind's C, then 0.75 / 1 at half of it; the best cell
-is taken,
-and a simpler one (beta 0.75, the kind's C) when it is within 0.001:
+is taken, or a simpler one (beta 0.75, the kind's C) when it is within 0.001:
 
 - offensive en (C 4 / 2 / 1): unscaled 0.7461 / 0.7493 / 0.7457; beta 0.5 / 0.75 / 1 at C 1:
   0.7557 / 0.7568 / 0.7558 -> 0.75, C 1;
@@ -355,20 +360,7 @@ def train(
         else:
             # Thresholds from out-of-fold predictions on the head's own rows; extra rows are
             # always on the fitting side.
-            oof = np.zeros(own)
-            folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
-            rest = np.arange(own, len(y))
-            for fit_idx, held_idx in folds.split(np.zeros(own), y[:own]):
-                fit_idx = np.concatenate((fit_idx, rest))
-                fold = fit_head(
-                    a[fit_idx],
-                    y[fit_idx],
-                    c=c,
-                    balanced=False,
-                    sample_weight=weight[fit_idx],
-                    beta=beta,
-                )
-                oof[held_idx] = fold.proba(a[held_idx])
+            oof = out_of_fold(head, a, y, weight, own, folds=FOLDS, c=c, beta=beta)
             threshold = _best_threshold(y[:own] == "1", oof)
             fitted = fit_head(a, y, c=c, balanced=False, sample_weight=weight, beta=beta)
             p_dev = fitted.proba(a_dev)
@@ -438,24 +430,15 @@ def setting_cv(
 ) -> dict[str, dict[str, float]]:
     """Macro-F1 of each head for each candidate of one setting (:data:`CV_SETTINGS`; the
     others as :func:`train` sets them, each head's C times ``c_factor``: the n-gram scaling's
-    grid has a half-C column), by 3-fold cross-validation over the head's own
-    *training* rows (rows other sets add are always on the fitting side; toxicity heads at
-    their best threshold on the out-of-fold predictions, as :func:`train` sets it)."""
+    grid has a half-C column), by :func:`cv_macro_f1` over the head's *training* rows."""
     if setting not in CV_SETTINGS:
         raise ValueError(f"setting must be one of {', '.join(CV_SETTINGS)}, not {setting!r}")
     heads = heads or CV_SETTINGS[setting][0]
     candidates = candidates or CV_SETTINGS[setting][1]
-    data = datasets()
-    extras = extra()
-    every_text = sorted({t for train, _, _ in data.values() for t in train.texts})
-    featurizer = fit_featurizer(every_text, BITS)
-    vectors = vectors_from(word_table(base_vectors, distil_it=distil))
-    valence = valence_from(build_valence()[0])
+    cv = CvData.load(base_vectors, distil)
     out: dict[str, dict[str, float]] = {}
     for head in heads:
-        train_split, _, sources = data[head]
-        texts, labels, weight, _ = _head_rows(head, train_split, sources, extras, data)
-        own = len(train_split.texts)
+        texts, y, weight, own = cv.rows(head)
         dense_weight = 0.0 if head in NO_WORD_VECTORS else DENSE_WEIGHT
         valence_weight = VALENCE_WEIGHT.get(head, 0.0)
         # The weighed block is built at weight 1, then scaled by each candidate.
@@ -465,46 +448,114 @@ def setting_cv(
             block = slice(-len(VALENCE_FEATURES), None)
         elif setting == "dense":
             dense_weight = 1.0
-            block = slice(2**BITS, 2**BITS + vectors.dims)
-        base = View(featurizer, vectors, valence, dense_weight, valence_weight).matrix(texts)
-        y = np.asarray(labels)
-        sentiment = head.startswith("sentiment")
+            block = slice(2**BITS, 2**BITS + cv.vectors.dims)
+        base = cv.view(dense_weight, valence_weight).matrix(texts)
         c = head_c(head) * c_factor
-        folds = list(
-            StratifiedKFold(CV_FOLDS, shuffle=True, random_state=SEED).split(np.zeros(own), y[:own])
-        )
-        rest = np.arange(own, len(y))
         scores: dict[str, float] = {}
         for candidate in candidates:
             scale = np.ones(base.shape[1])
             scale[block] = candidate
-            a = base if setting == "c" else (base @ sp.diags(scale)).tocsr()
-            held_out: np.ndarray = (
-                np.empty(own, dtype=object) if sentiment else np.zeros(own, dtype=np.float64)
+            f1 = cv_macro_f1(
+                head,
+                base if setting == "c" else scale_columns(base, scale),
+                y,
+                weight,
+                own,
+                c=c * candidate if setting == "c" else c,
+                beta=candidate if setting == "nb" else NB_SCALE.get(head, 0.0),
             )
-            for fit_idx, held_idx in folds:
-                fit_idx = np.concatenate((fit_idx, rest))
-                model = fit_head(
-                    a[fit_idx],
-                    y[fit_idx],
-                    c=c * candidate if setting == "c" else c,
-                    balanced=sentiment,
-                    sample_weight=weight[fit_idx],
-                    beta=candidate if setting == "nb" else NB_SCALE.get(head, 0.0),
-                )
-                if sentiment:
-                    held_out[held_idx] = model.predict(a[held_idx])
-                else:
-                    held_out[held_idx] = model.proba(a[held_idx])
-            if sentiment:
-                f1 = f1_score(y[:own], held_out.astype(str), average="macro")
-            else:
-                truth = y[:own] == "1"
-                f1 = f1_score(truth, held_out >= _best_threshold(truth, held_out), average="macro")
-            scores[str(candidate)] = round(float(f1), 4)
+            scores[str(candidate)] = round(f1, 4)
             log.info("%s %s %s: %.4f", head, setting, candidate, f1)
         out[head] = scores
     return out
+
+
+@dataclass(frozen=True)
+class CvData:
+    """What the cross-validations (:func:`setting_cv`, ``training.view_probe``) share: every
+    head's data and the views :func:`train` builds (featurizer, word vectors, valence)."""
+
+    data: dict[str, tuple[Split, Split, list[str]]]
+    extras: dict[str, tuple[Split, np.ndarray]]
+    featurizer: Featurizer
+    vectors: WordVectors
+    valence: Valence
+
+    @classmethod
+    def load(cls, base_vectors: Path | None = None, distil: bool = True) -> CvData:
+        vectors = vectors_from(word_table(base_vectors, distil_it=distil))  # a bad file stops here
+        data = datasets()
+        every_text = sorted({t for train, _, _ in data.values() for t in train.texts})
+        return cls(
+            data,
+            extra(),
+            fit_featurizer(every_text, BITS),
+            vectors,
+            valence_from(build_valence()[0]),
+        )
+
+    def rows(self, head: str) -> tuple[list[str], np.ndarray, np.ndarray, int]:
+        """A head's training texts, labels and weights (:func:`_head_rows`), and how many of
+        them are its own (the first; only those are scored)."""
+        train_split, _, sources = self.data[head]
+        texts, labels, weight, _ = _head_rows(head, train_split, sources, self.extras, self.data)
+        return texts, np.asarray(labels), weight, len(train_split.texts)
+
+    def view(self, dense_weight: float, valence_weight: float) -> View:
+        return View(self.featurizer, self.vectors, self.valence, dense_weight, valence_weight)
+
+
+def out_of_fold(
+    head: str,
+    a: sp.csr_matrix,
+    y: np.ndarray,
+    weight: np.ndarray,
+    own: int,
+    *,
+    folds: int,
+    c: float,
+    beta: float,
+) -> np.ndarray:
+    """Out-of-fold predictions of :func:`fit_head` for the first ``own`` rows (the head's own;
+    the others are always on the fitting side), in seeded stratified ``folds``: labels for a
+    sentiment head (fitted with balanced classes), the positive probability for a toxicity
+    head (fitted without, so it stays close to calibrated)."""
+    sentiment = head.startswith("sentiment")
+    splits = StratifiedKFold(folds, shuffle=True, random_state=SEED)
+    rest = np.arange(own, len(y))
+    held_out: np.ndarray = np.empty(own, dtype=object) if sentiment else np.zeros(own)
+    for fit_idx, held_idx in splits.split(np.zeros(own), y[:own]):
+        fit_idx = np.concatenate((fit_idx, rest))
+        model = fit_head(
+            a[fit_idx],
+            y[fit_idx],
+            c=c,
+            balanced=sentiment,
+            sample_weight=weight[fit_idx],
+            beta=beta,
+        )
+        held_out[held_idx] = model.predict(a[held_idx]) if sentiment else model.proba(a[held_idx])
+    return held_out
+
+
+def cv_macro_f1(
+    head: str,
+    a: sp.csr_matrix,
+    y: np.ndarray,
+    weight: np.ndarray,
+    own: int,
+    *,
+    c: float,
+    beta: float,
+) -> float:
+    """Macro-F1 of :func:`out_of_fold`'s predictions in 3 folds; toxicity heads at their best
+    threshold on the out-of-fold probabilities, as :func:`train` sets it."""
+    held_out = out_of_fold(head, a, y, weight, own, folds=CV_FOLDS, c=c, beta=beta)
+    if head.startswith("sentiment"):
+        return float(f1_score(y[:own], held_out.astype(str), average="macro"))
+    truth = y[:own] == "1"
+    threshold = _best_threshold(truth, held_out)
+    return float(f1_score(truth, held_out >= threshold, average="macro"))
 
 
 def _head_rows(

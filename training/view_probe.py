@@ -12,7 +12,7 @@ joins them, a number after a name is its weight, 1 by default):
   trained on Davidson and Wikipedia comments; the ``eval`` extra installs it);
 - ``cF``: not a view, the head's C times F.
 
-Folds, weights and the macro-F1 are :func:`training.text_models.setting_cv`'s, and the head's
+Folds, weights and the macro-F1 are :func:`training.text_models.cv_macro_f1`'s, and the head's
 shipped C and n-gram scaling (:func:`training.text_models.head_c`, ``NB_SCALE``) are its base.
 The recorded results (2026-12-07, text-v4's table, docs/benchmarks.md) were measured before
 text-v5 scaled the n-grams, when offensive en's C was 4 (so ``c0.5`` was C 2); none of these
@@ -27,16 +27,10 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold
 
 from hashtags.models.features import WordVectors, token_hashes
 from hashtags.models.store import ARTIFACTS, TEXT_ARTIFACT
 from training import text_models as tm
-from training.valence import build as build_valence
-from training.valence import valence_from
-from training.vocab import fit_featurizer
-from training.wordvectors import vectors_from, word_table
 
 VIEWS = ("max", "min", "apc", "c")
 
@@ -91,33 +85,17 @@ def main(argv: list[str] | None = None) -> None:
         variants = {v: parse(v) for v in opts.variants}
     except ValueError as error:
         args.error(str(error))
-    data, extras = tm.datasets(), tm.extra()
-    if opts.head not in data:
-        args.error(f"head must be one of {', '.join(data)}, not {opts.head!r}")
-    every = sorted({t for train, _, _ in data.values() for t in train.texts})
-    featurizer = fit_featurizer(every, tm.BITS)
-    vectors = vectors_from(word_table(opts.base_vectors))
-    valence = valence_from(build_valence()[0])
+    cv = tm.CvData.load(opts.base_vectors, distil=False)
     head = opts.head
-    train_split, _, sources = data[head]
-    texts, labels, weight, _ = tm._head_rows(head, train_split, sources, extras, data)
-    own = len(train_split.texts)
+    if head not in cv.data:
+        args.error(f"head must be one of {', '.join(cv.data)}, not {head!r}")
+    texts, y, weight, own = cv.rows(head)
     dense_weight = 0.0 if head in tm.NO_WORD_VECTORS else tm.DENSE_WEIGHT
-    view = tm.View(featurizer, vectors, valence, dense_weight, tm.VALENCE_WEIGHT.get(head, 0.0))
-    base = view.matrix(texts)
-    high, low = pooled(vectors, texts)
-    wanted = {name for parts in variants.values() for name, _ in parts}
+    base = cv.view(dense_weight, tm.VALENCE_WEIGHT.get(head, 0.0)).matrix(texts)
+    high, low = pooled(cv.vectors, texts)
     blocks = {"max": high, "min": low}
-    if "apc" in wanted:
+    if any(name == "apc" for parts in variants.values() for name, _ in parts):
         blocks["apc"] = profanity_logit(texts)
-    y = np.asarray(labels)
-    sentiment = head.startswith("sentiment")
-    folds = list(
-        StratifiedKFold(tm.CV_FOLDS, shuffle=True, random_state=tm.SEED).split(
-            np.zeros(own), y[:own]
-        )
-    )
-    rest = np.arange(own, len(y))
     for variant, parts in variants.items():
         c = tm.head_c(head)
         columns = [base]
@@ -126,25 +104,16 @@ def main(argv: list[str] | None = None) -> None:
                 c *= amount
             else:
                 columns.append(sp.csr_matrix(blocks[name].astype(np.float64) * amount))
-        a = sp.hstack(columns).tocsr()
         started = time.time()
-        held: np.ndarray = np.empty(own, dtype=object) if sentiment else np.zeros(own)
-        for fit_idx, held_idx in folds:
-            fit_idx = np.concatenate((fit_idx, rest))
-            model = tm.fit_head(
-                a[fit_idx],
-                y[fit_idx],
-                c=c,
-                balanced=sentiment,
-                sample_weight=weight[fit_idx],
-                beta=tm.NB_SCALE.get(head, 0.0),
-            )
-            held[held_idx] = model.predict(a[held_idx]) if sentiment else model.proba(a[held_idx])
-        if sentiment:
-            f1 = f1_score(y[:own], held.astype(str), average="macro")
-        else:
-            truth = y[:own] == "1"
-            f1 = f1_score(truth, held >= tm._best_threshold(truth, held), average="macro")
+        f1 = tm.cv_macro_f1(
+            head,
+            sp.hstack(columns).tocsr(),
+            y,
+            weight,
+            own,
+            c=c,
+            beta=tm.NB_SCALE.get(head, 0.0),
+        )
         print(f"{head} {variant}: {f1:.4f} ({time.time() - started:.0f} s)", flush=True)
 
 

@@ -43,9 +43,6 @@ def matrix(featurizer: Featurizer, texts: Sequence[str]) -> sp.csr_matrix:
     return out
 
 
-__all__ = ["fit_featurizer", "matrix"]
-
-
 def nb_scale(ngrams: sp.csr_matrix, y: np.ndarray, weight: np.ndarray, beta: float) -> np.ndarray:
     """A factor per column of ``ngrams`` (rows: texts; columns: n-gram buckets) for NB-SVM-style
     scaling (Wang and Manning 2012): ``1 - beta + beta * r / mean(r)``.
@@ -67,3 +64,6 @@ def nb_scale(ngrams: sp.csr_matrix, y: np.ndarray, weight: np.ndarray, beta: flo
         np.maximum(ratio, np.abs(np.log((p / p.sum()) / (q / q.sum()))), out=ratio)
     mean = float(ratio[seen].mean()) if seen.any() else 1.0
     return np.asarray(1.0 - beta + beta * ratio / (mean or 1.0))
+
+
+__all__ = ["fit_featurizer", "matrix", "nb_scale"]
