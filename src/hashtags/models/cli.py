@@ -93,11 +93,12 @@ def replies_suggest(
 ) -> None:
     """One output line per input line: id and suggestions (reply, intent, score, text), best
     first; an empty list when nothing fits, or an error naming the line."""
+    from hashtags.models.encoder import EncoderMissing
     from hashtags.models.replies import LibraryError, ReplyMatcher, load_library
 
     try:
         matcher = ReplyMatcher(load_library(library))
-    except LibraryError as exc:
+    except (LibraryError, EncoderMissing) as exc:
         raise _fail(str(exc)) from exc
     if str(input_path) != "-" and not input_path.is_file():
         raise _fail(f"{input_path}: no such file")

