@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/pii_bench.py
 	$(BIN)/python bench/lexicon_bench.py
 	OMP_NUM_THREADS=1 $(BIN)/python bench/models_bench.py
+	OMP_NUM_THREADS=1 $(BIN)/python bench/replies_bench.py
 
 ## README screenshots of the web app, from the demo workspace (needs /usr/bin/chromium).
 screenshots: $(STAMP)
