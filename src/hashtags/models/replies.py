@@ -14,10 +14,13 @@ answers, a handful of example messages (in any language) and its text per langua
           en: "Sorry about that! DM us your order number and we'll check."
 
 When the library is loaded, a small classifier is trained on its examples: a multinomial
-logistic regression (NumPy L-BFGS, :mod:`hashtags.models.linear`) over two views of each
-message, the text classifiers' hashed TF-IDF features folded into ``hash_dims`` signed
-buckets (which words and word pieces it uses) and its distilled word vectors (what it means,
-across languages: a Spanish message finds English examples too). One extra class, *none of
+logistic regression (NumPy L-BFGS, :mod:`hashtags.models.linear`) over three views of each
+message: the text classifiers' hashed TF-IDF features folded into ``hash_dims`` signed
+buckets (which words and word pieces it uses), its distilled word vectors (what its words
+mean, across languages: a Spanish message finds English examples too) and, since replies-v5,
+its sentence embedding by a multilingual encoder run in the process
+(:mod:`hashtags.models.encoder`: how the words go together), centred on the background's
+mean. One extra class, *none of
 these*, is trained on a fixed background of everyday social media messages shipped with the
 model (``replies-vN.npz``: their features, not their texts), so a message unlike every reply
 goes there. The confidence of a reply is its probability at a temperature fitted on CLINC150's
@@ -150,7 +153,8 @@ class Calibration:
     length); ``background_weight``: the background class weighs as this many replies;
     ``temperature`` divides the logits; ``min_score``: the default threshold;
     ``encoder_weight``: scale of the sentence encoder's view (:mod:`hashtags.models.encoder`,
-    unit length), 0 for none (replies-v4 and earlier).
+    unit length), 0 for none (replies-v4 and earlier); ``encoder_center``: the embeddings are
+    centred on a mean stored with the background (:func:`load_encoder_mean`) and renormalised.
     """
 
     hash_dims: int
@@ -161,6 +165,7 @@ class Calibration:
     min_score: float
     max_iter: int = 100
     encoder_weight: float = 0.0
+    encoder_center: bool = False
 
     @classmethod
     def load(cls, path: Path | None = None) -> Calibration:
@@ -171,10 +176,22 @@ class Calibration:
 
 
 def load_background() -> npt.NDArray[np.float32]:
-    """The background messages' features (``(rows, hash_dims + dims)``)."""
+    """The background messages' features (``(rows, hash_dims + dims [+ 384])``)."""
     with np.load(artifact_path(REPLIES_BACKGROUND), allow_pickle=False) as npz:
         background: npt.NDArray[np.float32] = npz["background"].astype(np.float32)
     return background
+
+
+def load_encoder_mean() -> npt.NDArray[np.float32]:
+    """The mean sentence embedding the shipped calibration centres on (the background's)."""
+    with np.load(artifact_path(REPLIES_BACKGROUND), allow_pickle=False) as npz:
+        if "encoder_mean" not in npz.files:
+            raise LibraryError(
+                f"{REPLIES_BACKGROUND} has no encoder_mean, but the calibration centres the "
+                "sentence embeddings: the reply model's files do not match"
+            )
+        mean: npt.NDArray[np.float32] = npz["encoder_mean"].astype(np.float32)
+    return mean
 
 
 class ReplyMatcher:
@@ -194,6 +211,7 @@ class ReplyMatcher:
         calibration: Calibration | None = None,
         background: npt.NDArray[np.float32] | None = None,
         encoder: SentenceEncoder | None = None,
+        encoder_mean: npt.NDArray[np.float32] | None = None,
     ) -> None:
         if featurizer is None or vectors is None:
             from hashtags.models.text import text_classifier
@@ -206,8 +224,13 @@ class ReplyMatcher:
         self.vectors = vectors
         self.calibration = calibration or Calibration.load()
         self.encoder: SentenceEncoder | None = None
+        self.encoder_mean: npt.NDArray[np.float32] | None = None
         if self.calibration.encoder_weight > 0:
             self.encoder = encoder or sentence_encoder()
+            if self.calibration.encoder_center:
+                self.encoder_mean = (
+                    encoder_mean if encoder_mean is not None else load_encoder_mean()
+                )
         texts: list[str] = []
         owner: list[int] = []
         for r, reply in enumerate(library.replies):
@@ -263,6 +286,7 @@ class ReplyMatcher:
             self.calibration.dense_weight,
             encoder=self.encoder,
             encoder_weight=self.calibration.encoder_weight,
+            encoder_mean=self.encoder_mean,
         )
 
     def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -317,10 +341,12 @@ def reply_features(
     *,
     encoder: SentenceEncoder | None = None,
     encoder_weight: float = 0.0,
+    encoder_mean: npt.NDArray[np.float32] | None = None,
 ) -> npt.NDArray[np.float32]:
     """``(n, hash_dims + vectors.dims [+ 384])``: the TF-IDF features folded into ``hash_dims``
     signed buckets (unit length), the word vector times ``dense_weight``, and with an
-    ``encoder`` its sentence embedding times ``encoder_weight``."""
+    ``encoder`` its sentence embedding (less ``encoder_mean`` and renormalised, when given)
+    times ``encoder_weight``."""
     features, tokens = featurizer.transform_with_tokens(texts)
     n = len(texts)
     bucket = features.bucket
@@ -337,5 +363,9 @@ def reply_features(
     dense = vectors.embed(n, tokens) * np.float32(dense_weight)
     if encoder is None:
         return np.hstack((unit, dense))
-    sentence = encoder.encode(texts) * np.float32(encoder_weight)
-    return np.hstack((unit, dense, sentence))
+    sentence = encoder.encode(texts)
+    if encoder_mean is not None:
+        sentence = sentence - encoder_mean
+        norms = np.sqrt(np.einsum("ij,ij->i", sentence, sentence))
+        sentence /= np.where(norms == 0, 1.0, norms)[:, None]
+    return np.hstack((unit, dense, sentence * np.float32(encoder_weight)))
