@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Path, Request, Response
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -67,6 +67,19 @@ def _writes(request: Request) -> bool:
     return bool(getattr(request.scope.get("endpoint"), WRITES_ON_READ, False))
 
 
+class UnmarkedWrite(RuntimeError):
+    """A GET handler not marked :func:`writes_on_read` changed rows through the ORM."""
+
+
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+        raise UnmarkedWrite(
+            "a GET handler changed the database without @writes_on_read: its transaction "
+            "does not hold the write lock, so it would fail whenever another writer commits "
+            "first; mark the handler (hashtags.api.deps.writes_on_read)"
+        )
+
+
 def get_db(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, else rolled back.
 
@@ -75,14 +88,15 @@ def get_db(request: Request) -> Iterator[Session]:
     request that changes something (any method but GET/HEAD/OPTIONS) takes SQLite's write lock
     when its transaction begins (``storage.db.writing``): a read-then-write transaction would
     otherwise fail whenever the publishing worker committed in between. So does a GET whose
-    handler is marked :func:`writes_on_read`.
+    handler is marked :func:`writes_on_read`; an unmarked one that changes ORM rows fails at
+    its flush (:class:`UnmarkedWrite`), every time, instead of now and then under load.
     """
     factory = request.app.state.sessionmaker
     bind = factory.kw.get("bind")
-    if _writes(request) and isinstance(bind, Engine):
-        session = factory(bind=writing(bind))
-    else:
-        session = factory()
+    writes = _writes(request)
+    session = factory(bind=writing(bind)) if writes and isinstance(bind, Engine) else factory()
+    if not writes:
+        event.listen(session, "before_flush", _refuse_writes)
     with session:
         try:
             yield session
