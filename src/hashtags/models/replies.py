@@ -358,14 +358,18 @@ def reply_features(
         weights=features.value * sign,
         minlength=n * hash_dims,
     ).reshape(n, hash_dims)
-    norms = np.sqrt(np.einsum("ij,ij->i", folded, folded))
-    unit = (folded / np.where(norms == 0, 1.0, norms)[:, None]).astype(np.float32)
+    unit = _unit_rows(folded).astype(np.float32)
     dense = vectors.embed(n, tokens) * np.float32(dense_weight)
     if encoder is None:
         return np.hstack((unit, dense))
     sentence = encoder.encode(texts)
     if encoder_mean is not None:
-        sentence = sentence - encoder_mean
-        norms = np.sqrt(np.einsum("ij,ij->i", sentence, sentence))
-        sentence /= np.where(norms == 0, 1.0, norms)[:, None]
+        sentence = _unit_rows(sentence - encoder_mean).astype(np.float32)
     return np.hstack((unit, dense, sentence * np.float32(encoder_weight)))
+
+
+def _unit_rows(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Each row scaled to unit length, in ``a``'s precision (zero rows stay zero)."""
+    norms = np.sqrt(np.einsum("ij,ij->i", a, a))
+    out: npt.NDArray[Any] = a / np.where(norms == 0, 1, norms)[:, None]
+    return out
