@@ -30,7 +30,7 @@ def _embeddings(texts: list[str]) -> np.ndarray:
     cache = Path(os.environ.get("HASHTAGS_CACHE", Path.home() / ".cache" / "hashtags"))
     path = cache / "banking77-train-e5-query.npy"
     if path.is_file():
-        cached = np.load(path)
+        cached: np.ndarray = np.load(path)
         if len(cached) == len(texts):
             return cached
     out = SentenceEncoder(cache_texts=0).encode(texts)
@@ -52,6 +52,7 @@ def main() -> None:
         ours = reply_features(
             [str(r["text"]) for r in part], classifier.featurizer, classifier.vectors, 2048, 1.0
         )
+        assert isinstance(ours, np.ndarray)  # no encoder, so no latent terms
         return ours, np.stack([by_id[r["id"]] for r in part])
 
     gold = np.asarray([r["intent"] for r in dev])

@@ -85,7 +85,12 @@ def _toxicity_tasks() -> list[tuple[str, str, str, str, Any, Any]]:
     ]
 
 
-def run_all(*, peers: bool = True) -> list[Row]:
+def run_all(*, peers: bool = True, only: str | None = None) -> list[Row]:
+    """Every task's rows; ``only`` ``"text"`` or ``"intents"`` runs those tasks alone."""
+    if only not in (None, "text", "intents"):
+        raise ValueError(f"only must be 'text' or 'intents', not {only!r}")
+    if only == "intents":
+        return _intent_results(peers)
     results: list[Row] = []
     clf = text_classifier()
     clf.classify(["warm up"], ["en"])
@@ -168,7 +173,8 @@ def run_all(*, peers: bool = True) -> list[Row]:
             us,
         )
     )
-    results += _intent_results(peers)
+    if only is None:
+        results += _intent_results(peers)
     return results
 
 

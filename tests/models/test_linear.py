@@ -56,3 +56,34 @@ def test_sample_weights_shift_the_decision() -> None:
 def test_temperature_softens() -> None:
     z = np.asarray([[2.0, 0.0, -1.0]], dtype=np.float32)
     assert softmax(z / 3).max() < softmax(z).max()
+
+
+def test_a_sparse_block_beside_the_dense_one_fits_as_the_wide_matrix_would() -> None:
+    import scipy.sparse as sp
+
+    from hashtags.models.linear import Rows
+
+    x, y = _blobs(3)
+    rng = np.random.default_rng(3)
+    wide = np.where(rng.random((len(y), 40)) < 0.1, rng.random((len(y), 40)), 0)
+    wide[np.arange(len(y)), y] += 2.0  # the sparse block tells the classes apart as well
+    rows = Rows(x[:, :3], sp.csr_matrix(np.hstack((x[:, 3:], wide)).astype(np.float32)))
+    dense = np.hstack((x, wide)).astype(np.float32)
+    assert rows.shape == dense.shape and len(rows) == len(y)
+    a = fit_softmax(rows, y, 4, l2=1e-2)
+    b = fit_softmax(dense, y, 4, l2=1e-2)
+    assert np.allclose(a.weights, b.weights, atol=1e-3)  # the same fit, up to rounding
+    assert np.allclose(a.logits(rows), b.logits(dense), atol=1e-2)
+    stacked = Rows.stack([rows, rows])
+    assert stacked.shape == (2 * len(y), dense.shape[1])
+    assert np.allclose(stacked @ a.weights, np.vstack((dense, dense)) @ a.weights, atol=1e-4)
+
+
+def test_rows_of_unequal_blocks_are_refused() -> None:
+    import pytest
+    import scipy.sparse as sp
+
+    from hashtags.models.linear import Rows
+
+    with pytest.raises(ValueError, match="3 dense rows beside 2 sparse rows"):
+        Rows(np.zeros((3, 2), np.float32), sp.csr_matrix((2, 5), dtype=np.float32))

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hashtags.models.cli import app
+from hashtags.models.linear import Rows
 from hashtags.models.replies import Calibration, LibraryError, ReplyMatcher, load_library
 
 LIBRARY = """
@@ -250,7 +251,7 @@ def test_calibration_loads_the_shipped_settings_or_another_file(tmp_path: Path) 
     cal = Calibration.load(older)
     assert (cal.dense_weight, cal.temperature, cal.min_score) == (1.0, 0.5693, 0.43)
     assert cal.encoder_weight == 0.0
-    # The shipped file (replies-v5) adds the sentence encoder, which replies-v2 did not have.
+    # The shipped file (replies-v6) adds the sentence encoder, which replies-v2 did not have.
     assert Calibration.load() != cal
     partial = tmp_path / "partial.json"
     partial.write_text('{"hash_dims": 2048}', encoding="utf-8")
@@ -258,40 +259,143 @@ def test_calibration_loads_the_shipped_settings_or_another_file(tmp_path: Path) 
         Calibration.load(partial)
 
 
-def test_shipped_calibration_adds_the_sentence_encoders_view(matcher: ReplyMatcher) -> None:
+def test_shipped_calibration_adds_the_sentence_embedding(matcher: ReplyMatcher) -> None:
     from hashtags.models.encoder import DIMS
+    from hashtags.models.replies import load_background, load_encoder_mean
 
     cal = matcher.calibration
-    assert cal.encoder_weight > 0 and matcher.encoder is not None
+    # replies-v6: the embedding, not the latent terms (CLINC150 train did not pay for them).
+    assert cal.encoder_weight > 0 and cal.terms_weight == 0 and matcher.encoder is not None
     x = matcher.features(["Where is my order?"])
+    assert isinstance(x, np.ndarray)
     assert x.shape == (1, cal.hash_dims + matcher.vectors.dims + DIMS)
-    # The last block is the encoder's vector, centred on the shipped mean, renormalised and
-    # times its weight.
+    # The features end with the encoder's vector, centred on the shipped mean, renormalised
+    # and times its weight.
     assert cal.encoder_center
-    from hashtags.models.replies import load_encoder_mean
-
     raw = matcher.encoder.encode(["Where is my order?"])[0]
     centred = raw - load_encoder_mean()
     expected = cal.encoder_weight * centred / np.linalg.norm(centred)
     assert np.allclose(x[0, -DIMS:], expected, atol=1e-4)
-    # Without the encoder (encoder_weight 0, replies-v4 and earlier) the view is not there.
+    # Without the encoder (weight 0, replies-v4 and earlier) the view is not there.
     older = Calibration(**{**cal.__dict__, "encoder_weight": 0.0, "encoder_center": False})
-    from hashtags.models.replies import load_background
-
-    plain = ReplyMatcher(
-        matcher.library,
-        calibration=older,
-        background=load_background()[:, :-DIMS],
-    )
+    shipped = load_background()
+    assert isinstance(shipped, np.ndarray)
+    plain = ReplyMatcher(matcher.library, calibration=older, background=shipped[:, :-DIMS])
     assert plain.encoder is None
     assert plain.features(["Where is my order?"]).shape == (1, cal.hash_dims + plain.vectors.dims)
 
 
-def test_background_that_does_not_fit_the_calibration_is_refused(matcher: ReplyMatcher) -> None:
+BACKGROUND = [
+    "Qué día más bonito hace hoy en Madrid",
+    "Watching the game tonight with friends",
+    "No me puedo creer el final de la serie",
+    "Coffee first, then everything else",
+    "Mañana empieza el festival, ¿quién viene?",
+    "Just finished a 10k run, legs are dead",
+]
+
+
+@pytest.fixture(scope="module")
+def terms_calibration(matcher: ReplyMatcher) -> Calibration:
+    return Calibration(**{**matcher.calibration.__dict__, "terms_weight": 2.0})
+
+
+@pytest.fixture(scope="module")
+def terms_background(matcher: ReplyMatcher, terms_calibration: Calibration) -> Rows:
+    """A background with latent terms, built the way ``python -m training replies`` builds
+    one."""
+    from hashtags.models.replies import load_encoder_mean, reply_features
+
+    cal = terms_calibration
+    background = reply_features(
+        BACKGROUND,
+        matcher.featurizer,
+        matcher.vectors,
+        cal.hash_dims,
+        cal.dense_weight,
+        encoder=matcher.encoder,
+        encoder_weight=cal.encoder_weight,
+        encoder_mean=load_encoder_mean(),
+        terms_weight=cal.terms_weight,
+    )
+    assert isinstance(background, Rows)
+    return background
+
+
+@pytest.fixture(scope="module")
+def terms_matcher(
+    matcher: ReplyMatcher, terms_calibration: Calibration, terms_background: Rows
+) -> ReplyMatcher:
+    """A matcher whose calibration also weighs the encoder's latent terms."""
+    return ReplyMatcher(matcher.library, calibration=terms_calibration, background=terms_background)
+
+
+def test_latent_terms_view_sits_beside_the_dense_features(terms_matcher: ReplyMatcher) -> None:
+    from hashtags.models.encoder import DIMS
+
+    cal = terms_matcher.calibration
+    assert terms_matcher.encoder is not None
+    x = terms_matcher.features(["Where is my order?"])
+    assert isinstance(x, Rows)
+    assert x.dense.shape == (1, cal.hash_dims + terms_matcher.vectors.dims + DIMS)
+    # The latent terms the head knows (those of the examples and the background), log1p, of
+    # length terms_weight before the unknown ones are dropped.
+    terms = terms_matcher.encoder.latent_terms(["Where is my order?"])
+    assert x.sparse.shape[1] < terms.shape[1]
+    assert 0 < x.sparse.nnz <= terms.nnz
+    assert np.linalg.norm(x.sparse.data) <= cal.terms_weight + 1e-4
+    order = terms_matcher.encoder.latent_terms(["My order hasn't arrived yet"])  # an example
+    kept = terms_matcher.features(["My order hasn't arrived yet"])
+    assert isinstance(kept, Rows) and kept.sparse.nnz == order.nnz
+    assert np.isclose(np.linalg.norm(kept.sparse.data), cal.terms_weight, atol=1e-3)
+    # The head still matches with them.
+    p = terms_matcher.probabilities(["¿Dónde está mi pedido?", "What are your opening hours?"])
+    assert list(p.argmax(axis=1)) == [0, 1]
+
+
+def test_background_that_does_not_fit_the_calibration_is_refused(
+    matcher: ReplyMatcher, terms_calibration: Calibration, terms_background: Rows
+) -> None:
     from hashtags.models.replies import load_background
 
+    shipped = load_background()
+    assert isinstance(shipped, np.ndarray)
     with pytest.raises(LibraryError, match="do not match"):
-        ReplyMatcher(matcher.library, background=load_background()[:, :-10])
+        ReplyMatcher(matcher.library, background=shipped[:, :-10])
+    with_terms = terms_background
+    # Latent terms the calibration does not weigh, or a calibration that weighs them with a
+    # background that has none (one from before them), do not fit.
+    with pytest.raises(LibraryError, match="do not match"):
+        ReplyMatcher(matcher.library, background=with_terms)
+    with pytest.raises(LibraryError, match="do not match"):
+        ReplyMatcher(matcher.library, calibration=terms_calibration, background=with_terms.dense)
+
+
+@pytest.mark.parametrize("kind", ["dense", "with latent terms"])
+def test_background_arrays_round_trip(
+    kind: str,
+    terms_background: Rows,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hashtags.models import replies, store
+
+    background = replies.load_background() if kind == "dense" else terms_background
+    folder = tmp_path / "artifacts"
+    folder.mkdir()
+    arrays = replies.background_arrays(background)
+    np.savez_compressed(folder / store.REPLIES_BACKGROUND, **arrays)
+    monkeypatch.setattr(replies, "artifact_path", lambda name: folder / name)
+    again = replies.load_background()
+    if isinstance(background, Rows):
+        assert isinstance(again, Rows)
+        assert np.allclose(again.dense, background.dense, atol=1e-3)
+        assert again.sparse.shape == background.sparse.shape
+        assert np.array_equal(again.sparse.indices, background.sparse.indices)
+        assert np.allclose(again.sparse.data, background.sparse.data, atol=1e-3)
+    else:
+        assert isinstance(again, np.ndarray)
+        assert np.array_equal(again, background)
 
 
 def test_cli_says_what_is_missing_when_the_encoder_cannot_load(
@@ -318,11 +422,14 @@ def test_centring_needs_the_mean_the_calibration_expects(
 ) -> None:
     from hashtags.models import replies, store
 
-    # A background file without encoder_mean, as replies-v5's calibration would find it if the
+    # A background file without encoder_mean, as the shipped calibration would find it if the
     # two files came from different trainings.
     folder = tmp_path / "artifacts"
     folder.mkdir()
-    np.savez_compressed(folder / store.REPLIES_BACKGROUND, background=replies.load_background())
+    np.savez_compressed(
+        folder / store.REPLIES_BACKGROUND,
+        **replies.background_arrays(replies.load_background()),
+    )
     (folder / store.REPLIES_ARTIFACT).write_bytes(
         store.artifact_path(store.REPLIES_ARTIFACT).read_bytes()
     )

