@@ -39,11 +39,10 @@ from sklearn.metrics import f1_score
 
 from hashtags.models.encoder import sentence_encoder
 from hashtags.models.features import WordVectors
-from hashtags.models.replies import Calibration, ReplyMatcher, load_encoder_mean, reply_features
+from hashtags.models.replies import Calibration, ReplyMatcher, load_encoder_mean
 from hashtags.models.text import text_classifier
 from training.data import banking77_split, few_shot
 from training.replies import (
-    HASH_DIMS,
     background_texts,
     in_scope_accuracy_and_oos_recall,
     library_from,
@@ -73,16 +72,8 @@ def banking(vectors: WordVectors, cal: Calibration | None = None) -> dict[str, f
     # background needs them too, or the matcher refuses it.
     encoder = sentence_encoder() if cal.encoder_weight > 0 or cal.terms_weight > 0 else None
     mean = load_encoder_mean() if encoder is not None and cal.encoder_center else None
-    background = reply_features(
-        background_texts(),
-        classifier.featurizer,
-        vectors,
-        HASH_DIMS,
-        cal.dense_weight,
-        encoder=encoder,
-        encoder_weight=cal.encoder_weight,
-        encoder_mean=mean,
-        terms_weight=cal.terms_weight,
+    background = cal.features(
+        background_texts(), classifier.featurizer, vectors, encoder=encoder, encoder_mean=mean
     )
     train, dev = banking77_split()
     out = {}

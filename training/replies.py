@@ -37,7 +37,6 @@ from hashtags.models.replies import (
     ReplyMatcher,
     ReplyTemplate,
     background_arrays,
-    reply_features,
 )
 from hashtags.models.store import ARTIFACTS, REPLIES_ARTIFACT, REPLIES_BACKGROUND, REPLIES_CARD
 from hashtags.models.text import text_classifier
@@ -224,17 +223,7 @@ def train(out_dir: Path = ARTIFACTS) -> dict[str, Any]:
     mean = encoder.encode(texts).mean(axis=0) if ENCODER_CENTER else None
 
     def background_of(cal: Calibration) -> Matrix:
-        return reply_features(
-            texts,
-            featurizer,
-            vectors,
-            HASH_DIMS,
-            cal.dense_weight,
-            encoder=encoder,
-            encoder_weight=cal.encoder_weight,
-            encoder_mean=mean,
-            terms_weight=cal.terms_weight,
-        )
+        return cal.features(texts, featurizer, vectors, encoder=encoder, encoder_mean=mean)
 
     scored: list[tuple[float, Calibration, list[tuple[np.ndarray, np.ndarray]]]] = []
     for dense_weight, c, background_weight, encoder_weight, terms_weight in itertools.product(

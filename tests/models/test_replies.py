@@ -304,19 +304,15 @@ def terms_calibration(matcher: ReplyMatcher) -> Calibration:
 def terms_background(matcher: ReplyMatcher, terms_calibration: Calibration) -> Rows:
     """A background with latent terms, built the way ``python -m training replies`` builds
     one."""
-    from hashtags.models.replies import load_encoder_mean, reply_features
+    from hashtags.models.replies import load_encoder_mean
 
     cal = terms_calibration
-    background = reply_features(
+    background = cal.features(
         BACKGROUND,
         matcher.featurizer,
         matcher.vectors,
-        cal.hash_dims,
-        cal.dense_weight,
         encoder=matcher.encoder,
-        encoder_weight=cal.encoder_weight,
         encoder_mean=load_encoder_mean(),
-        terms_weight=cal.terms_weight,
     )
     assert isinstance(background, Rows)
     return background

@@ -179,6 +179,28 @@ class Calibration:
         data = json.loads(source.read_text(encoding="utf-8"))
         return cls(**{f: data[f] for f in cls.__dataclass_fields__ if f in data})
 
+    def features(
+        self,
+        texts: Sequence[str],
+        featurizer: Featurizer,
+        vectors: WordVectors,
+        *,
+        encoder: SentenceEncoder | None = None,
+        encoder_mean: npt.NDArray[np.float32] | None = None,
+    ) -> Matrix:
+        """:func:`reply_features` with these settings' sizes and weights."""
+        return reply_features(
+            texts,
+            featurizer,
+            vectors,
+            self.hash_dims,
+            self.dense_weight,
+            encoder=encoder,
+            encoder_weight=self.encoder_weight,
+            encoder_mean=encoder_mean,
+            terms_weight=self.terms_weight,
+        )
+
 
 def load_background() -> Matrix:
     """The background messages' features (``(rows, hash_dims + dims [+ 384])``, and beside
@@ -325,16 +347,12 @@ class ReplyMatcher:
         return x
 
     def _all_features(self, texts: Sequence[str]) -> Matrix:
-        return reply_features(
+        return self.calibration.features(
             texts,
             self.featurizer,
             self.vectors,
-            self.calibration.hash_dims,
-            self.calibration.dense_weight,
             encoder=self.encoder,
-            encoder_weight=self.calibration.encoder_weight,
             encoder_mean=self.encoder_mean,
-            terms_weight=self.calibration.terms_weight,
         )
 
     def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
