@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import f1_score
@@ -53,7 +54,8 @@ def shipped_logits(model: TextClassifier, texts: list[str], head: str) -> np.nda
     if head.startswith("sentiment"):
         return np.log(np.clip(probs[:, 2:], 1e-7, 1.0))
     p = np.clip(probs[:, 0 if head.startswith("offensive") else 1], 1e-7, 1 - 1e-7)
-    return np.log(p / (1 - p))[:, None]
+    out: np.ndarray = np.log(p / (1 - p))[:, None]
+    return out
 
 
 def probe(head: str, args: argparse.Namespace, model: TextClassifier, table: np.ndarray) -> None:
@@ -88,7 +90,7 @@ def probe(head: str, args: argparse.Namespace, model: TextClassifier, table: np.
     counts = np.bincount(y_all[fit_idx], minlength=len(classes))
     class_w = jnp.asarray(len(fit_idx) / (len(classes) * counts), dtype=jnp.float32)
 
-    def forward(p, x, drop_key=None):
+    def forward(p: Any, x: Any, drop_key: Any = None) -> Any:
         e = emb[x]  # (b, L, d)
         mask = (x > 0).astype(jnp.float32)
         if drop_key is not None:
@@ -104,7 +106,7 @@ def probe(head: str, args: argparse.Namespace, model: TextClassifier, table: np.
         h = jnp.where(mask[:, :, None] > 0, h, 0.0).max(axis=1)
         return h @ p["v"] + p["c"]
 
-    def loss_fn(p, x, y, drop_key):
+    def loss_fn(p: Any, x: Any, y: Any, drop_key: Any) -> Any:
         logits = forward(p, x, drop_key)
         if sentiment:
             losses = optax.softmax_cross_entropy_with_integer_labels(logits, y)
@@ -114,8 +116,8 @@ def probe(head: str, args: argparse.Namespace, model: TextClassifier, table: np.
     opt = optax.adamw(args.lr, weight_decay=args.wd)
     state = opt.init(params)
 
-    @jax.jit
-    def step(p, s, x, y, drop_key):
+    @jax.jit  # type: ignore[untyped-decorator]  # jax is not installed here (no stubs)
+    def step(p: Any, s: Any, x: Any, y: Any, drop_key: Any) -> Any:
         loss, grads = jax.value_and_grad(loss_fn)(p, x, y, drop_key)
         updates, s = opt.update(grads, s, p)
         return optax.apply_updates(p, updates), s, loss
@@ -133,7 +135,7 @@ def probe(head: str, args: argparse.Namespace, model: TextClassifier, table: np.
         grid = np.quantile(logits[:, 0], np.linspace(0.2, 0.9, 71))
         return float(max(grid, key=lambda t: score(logits, y, t)))
 
-    best = (-1.0, None)
+    best: tuple[float, Any, int] = (-1.0, None, -1)
     started = time.perf_counter()
     drop_key = jax.random.PRNGKey(SEED + 1)
     for epoch in range(args.epochs):
