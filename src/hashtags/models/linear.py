@@ -1,6 +1,7 @@
-"""A multinomial logistic regression fitted with NumPy alone (L-BFGS), for heads that are
+"""A multinomial logistic regression fitted with our own NumPy L-BFGS, for heads that are
 trained where they are used: a reply library's intent head is fitted when the library is
-loaded, from its own examples, so it needs no training run and no SciPy or scikit-learn.
+loaded, from its own examples, so it needs no training run and no scikit-learn (SciPy only
+holds the sparse blocks of :class:`Rows`).
 
 The objective is the mean cross-entropy plus ``l2 / 2 * ||W||**2`` (the bias is not
 penalised). Everything is deterministic: the same rows give the same weights.
