@@ -197,10 +197,10 @@ def train(out_dir: Path = ARTIFACTS) -> dict[str, Any]:
 
     def run(
         cal: Calibration, background: Matrix, sizes: tuple[int, ...] = SHOTS
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(logits of the queries, gold index or -1 for out of scope) for each setting of
-        ``sizes`` examples per intent."""
-        out = []
+    ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Examples per intent -> (logits of the queries, gold index or -1 for out of scope),
+        for each setting of ``sizes`` examples per intent."""
+        out = {}
         for shots, library, queries in settings:
             if shots not in sizes:
                 continue
@@ -216,7 +216,7 @@ def train(out_dir: Path = ARTIFACTS) -> dict[str, Any]:
             logits = matcher.head.logits(matcher.features([r["text"] for r in queries]))
             index = {reply.intent: i for i, reply in enumerate(library.replies)}
             gold = np.asarray([index.get(r["intent"], -1) for r in queries])
-            out.append((logits, gold))
+            out[shots] = (logits, gold)
         return out
 
     texts = background_texts()
@@ -225,7 +225,7 @@ def train(out_dir: Path = ARTIFACTS) -> dict[str, Any]:
     def background_of(cal: Calibration) -> Matrix:
         return cal.features(texts, featurizer, vectors, encoder=encoder, encoder_mean=mean)
 
-    scored: list[tuple[float, Calibration, list[tuple[np.ndarray, np.ndarray]]]] = []
+    scored: list[tuple[float, Calibration, dict[int, tuple[np.ndarray, np.ndarray]]]] = []
     for dense_weight, c, background_weight, encoder_weight, terms_weight in itertools.product(
         *GRID.values()
     ):
@@ -244,7 +244,7 @@ def train(out_dir: Path = ARTIFACTS) -> dict[str, Any]:
         # Score: the best balance of in-scope accuracy and out-of-scope recall over thresholds,
         # averaged over the library sizes.
         score = 0.0
-        for logits, gold in results:
+        for logits, gold in results.values():
             p = _softmax(logits)
             top = p[:, :-1].max(axis=1)
             correct = p[:, :-1].argmax(axis=1) == gold
@@ -257,10 +257,10 @@ def train(out_dir: Path = ARTIFACTS) -> dict[str, Any]:
         scored.append((score, cal, results))
     _, cal, results = _cheapest_best(scored)
     extra_sizes = tuple(s for s in CALIBRATION_SHOTS if s not in SHOTS)
-    results = results + run(cal, background_of(cal), extra_sizes)
+    results = {**results, **run(cal, background_of(cal), extra_sizes)}
     # Temperature: least log-loss of the true reply on in-scope queries of every setting.
-    logits = np.vstack([lg for lg, gold in results])
-    gold = np.concatenate([g for _, g in results])
+    logits = np.vstack([lg for lg, _ in results.values()])
+    gold = np.concatenate([g for _, g in results.values()])
     inside = gold >= 0
     temperatures = np.exp(np.linspace(np.log(0.2), np.log(5.0), 81))
     losses = []
@@ -283,7 +283,8 @@ def train(out_dir: Path = ARTIFACTS) -> dict[str, Any]:
         json.dumps(calibration, indent=2) + "\n", encoding="utf-8"
     )
     calibration_queries = {}
-    for (shots, library, queries), (lg, _) in zip(settings, results, strict=True):
+    for shots, library, queries in settings:
+        lg = results[shots][0]
         matcher = ReplyMatcher(
             library,
             featurizer=featurizer,

@@ -67,7 +67,7 @@ def encode_part(name: str, split: str) -> Path:
     def finish(final: Path, texts: list[str], chunk_paths: list[Path]) -> None:
         vectors = np.concatenate([np.load(p) for p in chunk_paths])
         if len(vectors) != len(texts):
-            raise RuntimeError(f"{final}: {len(vectors)} vectors for {len(texts)} texts")
+            raise RuntimeError(f"{len(vectors)} vectors for {len(texts)} texts")
         np.savez(final, texts=np.asarray(texts), vectors=vectors)
 
     return _resumable(
@@ -86,7 +86,7 @@ def encode_terms_part(name: str, split: str) -> Path:
     def finish(final: Path, texts: list[str], chunk_paths: list[Path]) -> None:
         terms = sp.vstack([sp.load_npz(p) for p in chunk_paths], format="csr")
         if terms.shape != (len(texts), LATENT_DIMS):
-            raise RuntimeError(f"{final}: {terms.shape} terms for {len(texts)} texts")
+            raise RuntimeError(f"{terms.shape} terms for {len(texts)} texts")
         np.savez(
             final,
             texts=np.asarray(texts),
@@ -131,7 +131,11 @@ def _resumable(
             continue
         if model is None:
             model = _encoder()
-        compute(model, texts[start : start + CHUNK], path)
+        # Written under another name first, so a run killed mid-write leaves no half chunk
+        # that the next run would take for a whole one.
+        partial_chunk = chunks / f"partial{chunk_suffix}"
+        compute(model, texts[start : start + CHUNK], partial_chunk)
+        partial_chunk.replace(path)
         log.info(
             "%s-%s%s: %d/%d texts (%.0f s)",
             name,
@@ -141,11 +145,15 @@ def _resumable(
             len(texts),
             time.time() - started,
         )
-    chunk_paths = sorted(chunks.glob(f"*{chunk_suffix}"))
+    chunk_paths = sorted(chunks.glob(f"[0-9][0-9][0-9][0-9]{chunk_suffix}"))
     partial = final.with_suffix(".partial.npz")
-    finish(partial, texts, chunk_paths)
+    try:
+        finish(partial, texts, chunk_paths)
+    except RuntimeError as exc:
+        partial.unlink(missing_ok=True)
+        raise RuntimeError(f"{chunks}: {exc} (remove the folder to encode again)") from exc
     partial.replace(final)
-    for p in chunk_paths:
+    for p in [*chunk_paths, *chunks.glob("partial*")]:
         p.unlink()
     chunks.rmdir()
     return final

@@ -8,7 +8,13 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from hashtags.models.encoder import DIMS, EncoderMissing, SentenceEncoder, sentence_encoder
+from hashtags.models.encoder import (
+    DIMS,
+    LATENT_DIMS,
+    EncoderMissing,
+    SentenceEncoder,
+    sentence_encoder,
+)
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +158,32 @@ def test_an_engine_without_the_latent_term_head_is_a_clear_error(
 ) -> None:
     with pytest.raises(EncoderMissing, match="no latent-term head"):
         SentenceEncoder().latent_terms(["a"])
+
+
+@pytest.mark.parametrize(
+    ("sparse_dim", "index", "message"),
+    [
+        (8_192, [1, 2], "has 8192 terms; HASHTAGS was built for 16384"),
+        (LATENT_DIMS, [3, LATENT_DIMS], "latent term outside 0..16383"),
+        (LATENT_DIMS, [-1, 3], "latent term outside 0..16383"),
+    ],
+)
+def test_latent_terms_of_another_width_are_refused(
+    fake_e5: type[_FakeE5],
+    monkeypatch: pytest.MonkeyPatch,
+    sparse_dim: int,
+    index: list[int],
+    message: str,
+) -> None:
+    def sparse(self: _FakeE5, text: str, top_k: int, fmt: str) -> tuple[list[int], list[float]]:
+        return index, [1.0] * len(index)
+
+    monkeypatch.setattr(fake_e5, "has_sparse", True, raising=False)
+    monkeypatch.setattr(fake_e5, "sparse_dim", sparse_dim, raising=False)
+    monkeypatch.setattr(fake_e5, "sparse", sparse, raising=False)
+    encoder = SentenceEncoder()
+    with pytest.raises(EncoderMissing, match=message):
+        encoder.latent_terms(["a"])
+    # Nothing was cached from the refused answer.
+    with pytest.raises(EncoderMissing):
+        encoder.latent_terms(["a"])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+import scipy.sparse as sp
 
-from hashtags.models.linear import fit_softmax, softmax
+from hashtags.models.linear import Rows, fit_softmax, softmax
 
 
 def _blobs(seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -59,10 +61,6 @@ def test_temperature_softens() -> None:
 
 
 def test_a_sparse_block_beside_the_dense_one_fits_as_the_wide_matrix_would() -> None:
-    import scipy.sparse as sp
-
-    from hashtags.models.linear import Rows
-
     x, y = _blobs(3)
     rng = np.random.default_rng(3)
     wide = np.where(rng.random((len(y), 40)) < 0.1, rng.random((len(y), 40)), 0)
@@ -80,10 +78,17 @@ def test_a_sparse_block_beside_the_dense_one_fits_as_the_wide_matrix_would() -> 
 
 
 def test_rows_of_unequal_blocks_are_refused() -> None:
-    import pytest
-    import scipy.sparse as sp
-
-    from hashtags.models.linear import Rows
-
     with pytest.raises(ValueError, match="3 dense rows beside 2 sparse rows"):
         Rows(np.zeros((3, 2), np.float32), sp.csr_matrix((2, 5), dtype=np.float32))
+
+
+def test_rows_keep_any_sparse_block_as_csr_and_compare_by_identity() -> None:
+    dense = np.ones((2, 3), dtype=np.float32)
+    block = sp.coo_matrix(np.asarray([[0, 2.0], [1.0, 0]], dtype=np.float32))
+    rows = Rows(dense, block)
+    assert isinstance(rows.sparse, sp.csr_matrix)
+    w = np.arange(10, dtype=np.float32).reshape(5, 2)
+    wide = np.hstack((dense, block.toarray()))
+    assert np.allclose(rows @ w, wide @ w)
+    same = Rows(dense, rows.sparse)
+    assert rows == rows and rows != same  # arrays have no single truth value to compare by

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from typer.testing import CliRunner
 
 from hashtags.models.cli import app
@@ -365,6 +366,39 @@ def test_background_that_does_not_fit_the_calibration_is_refused(
         ReplyMatcher(matcher.library, background=with_terms)
     with pytest.raises(LibraryError, match="do not match"):
         ReplyMatcher(matcher.library, calibration=terms_calibration, background=with_terms.dense)
+    # The same width split another way between the blocks does not fit either.
+    moved = Rows(with_terms.dense[:, :-1], sp.hstack([with_terms.dense[:, -1:], with_terms.sparse]))
+    assert moved.shape == with_terms.shape
+    with pytest.raises(LibraryError, match=r"\d+ dense \+ \d+ latent-term features per message"):
+        ReplyMatcher(matcher.library, calibration=terms_calibration, background=moved)
+
+
+def test_latent_terms_without_the_embedding_need_no_mean(
+    matcher: ReplyMatcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hashtags.models import replies
+
+    cal = Calibration(
+        **{**matcher.calibration.__dict__, "encoder_weight": 0.0, "terms_weight": 2.0}
+    )
+    assert cal.encoder_center  # set, but there is no embedding to centre
+
+    def no_mean() -> None:
+        raise AssertionError("the mean was loaded")
+
+    monkeypatch.setattr(replies, "load_encoder_mean", no_mean)
+    background = cal.features(
+        BACKGROUND, matcher.featurizer, matcher.vectors, encoder=matcher.encoder
+    )
+    only_terms = ReplyMatcher(
+        matcher.library, calibration=cal, background=background, encoder=matcher.encoder
+    )
+    assert only_terms.encoder_mean is None
+    x = only_terms.features(["Where is my order?"])
+    assert isinstance(x, Rows)
+    assert x.dense.shape[1] == cal.hash_dims + only_terms.vectors.dims
+    # An example of the first reply ranks that reply first among the replies.
+    assert only_terms.probabilities(["Where is my order?"])[0, :-1].argmax() == 0
 
 
 @pytest.mark.parametrize("kind", ["dense", "with latent terms"])

@@ -59,13 +59,39 @@ def test_an_interrupted_run_resumes_at_the_first_missing_chunk(part: Path) -> No
     assert not chunks.exists()
 
 
+def test_a_leftover_partial_chunk_does_not_stop_the_last_step(part: Path) -> None:
+    chunks = part / "demo-train.chunks"
+    chunks.mkdir(parents=True)
+    vectors = SentenceEncoder(cache_texts=0, threads=1).encode(TEXTS)
+    for index, start in enumerate(range(0, len(TEXTS), 2)):
+        np.save(chunks / f"{index:04d}.npy", vectors[start : start + 2])
+    np.save(chunks / "partial.npy", vectors[:1])  # killed while writing a chunk again
+    with np.load(sentences.encode_part("demo", "train"), allow_pickle=False) as npz:
+        assert np.array_equal(npz["vectors"], vectors)
+    assert not chunks.exists()
+
+
 def test_chunks_that_do_not_add_up_leave_no_cache(part: Path) -> None:
     chunks = part / "demo-train.chunks"
     chunks.mkdir(parents=True)
     np.save(chunks / "0000.npy", np.zeros((1, DIMS), dtype=np.float32))  # one row, not two
-    with pytest.raises(RuntimeError, match="4 vectors for 5 texts"):
+    with pytest.raises(RuntimeError, match=r"demo-train\.chunks: 4 vectors for 5 texts"):
         sentences.encode_part("demo", "train")
     assert not (part / "demo-train.npz").exists()
+    assert not (part / "demo-train.partial.npz").exists()
+
+
+def test_a_chunk_cut_short_by_a_killed_run_is_not_taken(part: Path) -> None:
+    # A chunk is written under another name and renamed when whole, so what a killed run
+    # leaves is that other name, which the next run neither reads nor trips on.
+    chunks = part / "demo-train.terms.chunks"
+    chunks.mkdir(parents=True)
+    (chunks / "partial.npz").write_bytes(b"PK\x03\x04 cut short")
+    path = sentences.encode_terms_part("demo", "train")
+    with np.load(path, allow_pickle=False) as npz:
+        assert npz["texts"].tolist() == TEXTS
+        assert npz["indptr"][-1] == len(npz["indices"]) > 0
+    assert not chunks.exists()
 
 
 def test_latent_terms_are_cached_as_csr(part: Path) -> None:

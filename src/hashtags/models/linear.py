@@ -23,15 +23,18 @@ import scipy.sparse as sp
 Float32Array = npt.NDArray[np.float32]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rows:
     """Feature rows as a dense block and a sparse block side by side (columns ``dense``'s,
-    then ``sparse``'s), without building the wide matrix."""
+    then ``sparse``'s), without building the wide matrix. Any SciPy sparse block is kept as
+    CSR."""
 
     dense: Float32Array
     sparse: sp.csr_matrix
 
     def __post_init__(self) -> None:
+        if not isinstance(self.sparse, sp.csr_matrix):
+            object.__setattr__(self, "sparse", sp.csr_matrix(self.sparse))
         if self.dense.shape[0] != self.sparse.shape[0]:
             raise ValueError(
                 f"{self.dense.shape[0]} dense rows beside {self.sparse.shape[0]} sparse rows"

@@ -278,7 +278,7 @@ class ReplyMatcher:
         self.encoder_mean: npt.NDArray[np.float32] | None = None
         if self.calibration.encoder_weight > 0 or self.calibration.terms_weight > 0:
             self.encoder = encoder or sentence_encoder()
-            if self.calibration.encoder_center:
+            if self.calibration.encoder_center and self.calibration.encoder_weight > 0:
                 self.encoder_mean = (
                     encoder_mean if encoder_mean is not None else load_encoder_mean()
                 )
@@ -302,11 +302,17 @@ class ReplyMatcher:
         if background is None:
             background = load_background()
         if len(background) and (
-            background.shape[1] != x.shape[1] or isinstance(background, Rows) != isinstance(x, Rows)
+            background.shape[1] != x.shape[1]
+            or isinstance(background, Rows) != isinstance(x, Rows)
+            or (
+                isinstance(background, Rows)
+                and isinstance(x, Rows)
+                and background.dense.shape[1] != x.dense.shape[1]
+            )
         ):
             raise LibraryError(
-                f"the background has {background.shape[1]} features per message but the "
-                f"calibration gives {x.shape[1]}: the reply model's files do not match"
+                f"the background has {_layout(background)} features per message but the "
+                f"calibration gives {_layout(x)}: the reply model's files do not match"
             )
         if len(background):
             if isinstance(x, Rows) and isinstance(background, Rows):
@@ -448,6 +454,14 @@ def log1p_unit_terms(terms: sp.csr_matrix, weight: float) -> sp.csr_matrix:
     norms = np.sqrt(np.asarray(out.multiply(out).sum(axis=1)).ravel())
     scale = np.float32(weight) / np.where(norms == 0, 1, norms).astype(np.float32)
     return sp.csr_matrix(sp.diags(scale) @ out, dtype=np.float32)
+
+
+def _layout(x: Matrix) -> str:
+    """``x``'s columns per row, as a message can say them: "2688" or "2688 dense + 16384
+    latent-term"."""
+    if isinstance(x, Rows):
+        return f"{x.dense.shape[1]} dense + {x.sparse.shape[1]} latent-term"
+    return str(x.shape[1])
 
 
 def _unit_rows(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
