@@ -82,6 +82,7 @@ def test_scan_keeps_order_and_reports_bad_lines(tmp_path: Path, jobs: int) -> No
         "",
         json.dumps({"id": "y", "text": "Proyecto Tucán", "account": "company"}),
         json.dumps({"id": "z", "text": "Proyecto Tucán", "account": "personal"}),
+        '{"id": "s", "text": "hola \\ud83d"}',  # half a surrogate pair: not Unicode text
         *good[600:],
     ]
     _write_lines(source, lines)
@@ -98,8 +99,14 @@ def test_scan_keeps_order_and_reports_bad_lines(tmp_path: Path, jobs: int) -> No
     assert "expected brand or personal" in out[603]["error"]
     assert out[604]["verdict"] == "block" and out[604]["signals"]["language"] in ("es", "en")
     assert out[604]["findings"][0]["rule"] == "confidential.policy-term"
-    assert [o["id"] for o in out[605:]] == list(range(600, 1200))
-    assert "4 with errors" in result.stderr
+    assert out[605] == {
+        "id": "s",
+        "line": 606,
+        "error": "line 606: text has a lone surrogate (U+D83D) at character 6: it is not "
+        "valid Unicode",
+    }
+    assert [o["id"] for o in out[606:]] == list(range(600, 1200))
+    assert "5 with errors" in result.stderr
 
 
 def test_scan_leaves_no_half_written_output_when_input_missing(tmp_path: Path) -> None:

@@ -230,10 +230,12 @@ def scan(
         stats = scan_file(chosen, input_path, output, jobs=jobs, progress=progress, models=models)
     except OSError as exc:
         raise _fail(f"{exc.filename or output}: {exc.strerror}") from None
+    counts = [f"{count:,} {verdict}" for verdict, count in stats.verdicts.items()]
+    if stats.errors:
+        counts.append(f"[red]{stats.errors:,} with errors[/]")
     err.print(
         f"{stats.lines:,} lines: "
-        + ", ".join(f"{count:,} {verdict}" for verdict, count in stats.verdicts.items())
-        + (f", [red]{stats.errors:,} with errors[/]" if stats.errors else "")
+        + ", ".join(counts)
         + f"  ({stats.seconds:.1f} s, {stats.lines / max(stats.seconds, 1e-9):,.0f} lines/s)"
     )
     raise typer.Exit(EXIT_REVIEW if stats.errors else EXIT_OK)

@@ -77,13 +77,10 @@ def parse_line(engine: Engine, line_no: int, raw: str) -> _Item | dict[str, Any]
     for key in ("channel", "author", "reply_to"):
         if item.get(key) is not None and not isinstance(item[key], str):
             return _error(item_id, line_no, f"'{key}' must be a string")
-    if len(text) > engine.max_chars:
-        return _error(
-            item_id,
-            line_no,
-            f"text is {len(text):,} characters long; the policy's limit is "
-            f"{engine.max_chars:,} (limits.max_chars)",
-        )
+    try:
+        engine.check(text)  # before the batch's classifiers see it
+    except InvalidText as exc:
+        return _error(item_id, line_no, str(exc))
     context = Context(
         account="personal" if account == "personal" else "brand",
         lang=lang,

@@ -143,6 +143,7 @@ def test_cli_jsonl_in_and_out_with_bad_lines_reported(library_file: Path, tmp_pa
         json.dumps({"id": 4}),
         "",
         json.dumps({"id": 6, "text": "what time do you open", "lang": "en"}),
+        '{"id": 7, "text": "mi pedido \\udc00 no llega"}',  # half a surrogate pair
     ]
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     target = tmp_path / "out.jsonl"
@@ -160,6 +161,12 @@ def test_cli_jsonl_in_and_out_with_bad_lines_reported(library_file: Path, tmp_pa
     assert out[4]["line"] == 5 and "empty line" in out[4]["error"]
     assert out[5]["suggestions"][0]["reply"] == "opening-hours"
     assert out[5]["suggestions"][0]["text"].startswith("We're open")
+    assert out[6] == {
+        "id": 7,
+        "line": 7,
+        "error": "line 7: 'text' has a lone surrogate (U+DC00) at character 11: it is not "
+        "valid Unicode",
+    }
 
 
 def test_cli_bad_library_exits_4(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,6 +35,15 @@ def test_text_over_the_limit_is_refused_clearly(engine: Engine) -> None:
     engine.review("a" * limit)
     with pytest.raises(InvalidText, match=r"limit is 20,000 \(limits.max_chars\)"):
         engine.review("a" * (limit + 1))
+
+
+def test_text_that_is_not_valid_unicode_is_refused_clearly(engine: Engine) -> None:
+    # What json.loads makes of half a surrogate pair; a whole pair is one character.
+    with pytest.raises(InvalidText, match=r"lone surrogate \(U\+DE00\) at character 3"):
+        engine.review("ok\ude00 then")
+    with pytest.raises(InvalidText, match="lone surrogate"):
+        engine.review_with_models("ok\ud83d")
+    assert engine.review(json.loads('"ok \\ud83d\\ude00"')).verdict
 
 
 def test_non_text_is_refused(engine: Engine) -> None:

@@ -374,6 +374,22 @@ def test_a_value_a_page_does_not_take_is_the_error_page_naming_it(
     assert api.status_code == 422 and "post_id" in api.json()["detail"]
 
 
+def test_a_text_that_is_not_valid_unicode_is_refused(
+    client: TestClient, people: dict[Role, Person]
+) -> None:
+    # JSON can spell half of a surrogate pair on its own; no UTF-8 text can hold it. The
+    # request's validation refuses it (the engine would too: tests/review/test_engine.py).
+    body = '{"text": "hola \\ud800 pedido", "models": true}'
+    headers = {**people[Role.PR].headers, "Content-Type": "application/json"}
+    for lang in ("en", "es"):
+        refused = client.post(
+            "/api/v1/review", content=body, headers={**headers, "Accept-Language": lang}
+        )
+        assert refused.status_code == 422
+        assert refused.json()["detail"].startswith("text: ")
+        assert "unicode" in refused.json()["detail"].lower()
+
+
 def test_the_apis_validation_errors_name_each_field_in_the_callers_language(
     client: TestClient, people: dict[Role, Person]
 ) -> None:

@@ -18,6 +18,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from hashtags.review.text import lone_surrogate
+
 err = Console(stderr=True, highlight=False)
 
 EXIT_OK, EXIT_LINE_ERRORS, EXIT_INVALID = 0, 1, 4
@@ -171,6 +173,13 @@ def _parse_line(number: int, raw: str) -> dict[str, Any]:
     if not isinstance(text, str) or not text.strip():
         what = "no 'text'" if text is None else "'text' must be a non-empty string"
         return error(item.get("id"), what)
+    at = lone_surrogate(text)
+    if at is not None:
+        return error(
+            item.get("id"),
+            f"'text' has a lone surrogate (U+{ord(text[at]):04X}) at character {at + 1}: "
+            "it is not valid Unicode",
+        )
     lang = item.get("lang")
     if lang is not None and not isinstance(lang, str):
         return error(item.get("id"), "'lang' must be a string such as 'es' or 'en'")

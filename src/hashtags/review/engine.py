@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 from hashtags.review.detector import Detector, Hit, Registry, Rule, format_text, localize
 from hashtags.review.language import detect_language
 from hashtags.review.redact import redact
-from hashtags.review.text import Document, fold
+from hashtags.review.text import Document, fold, lone_surrogate
 from hashtags.review.types import (
     SENSITIVE_CATEGORIES,
     Action,
@@ -103,15 +103,7 @@ class Engine:
         uses the word lists and patterns alone.
         """
         ctx = context or Context()
-        if not isinstance(text, str):
-            raise InvalidText("expected text, got %(type)s", type=type(text).__name__)
-        if len(text) > self.max_chars:
-            raise InvalidText(
-                "text is %(length)s characters long; the policy's limit is %(limit)s "
-                "(limits.max_chars)",
-                length=Count(len(text)),
-                limit=Count(self.max_chars),
-            )
+        self.check(text)
         doc = self.prepare(text, ctx)
         doc.signals = signals
         hits: list[Hit] = []
@@ -146,10 +138,31 @@ class Engine:
             signals=extra,
         )
 
+    def check(self, text: object) -> None:
+        """Raise :class:`InvalidText` unless ``text`` is text this engine can review: a string
+        of valid Unicode within the policy's length limit."""
+        if not isinstance(text, str):
+            raise InvalidText("expected text, got %(type)s", type=type(text).__name__)
+        if len(text) > self.max_chars:
+            raise InvalidText(
+                "text is %(length)s characters long; the policy's limit is %(limit)s "
+                "(limits.max_chars)",
+                length=Count(len(text)),
+                limit=Count(self.max_chars),
+            )
+        at = lone_surrogate(text)
+        if at is not None:
+            raise InvalidText(
+                "text has a lone surrogate (%(code)s) at character %(at)s: it is not valid Unicode",
+                code=f"U+{ord(text[at]):04X}",
+                at=Count(at + 1),
+            )
+
     def review_with_models(self, text: str, context: Context | None = None) -> Review:
         """Review one text with the trained classifiers too (about a millisecond more)."""
         from hashtags.models.text import text_signals
 
+        self.check(text)
         ctx = context or Context()
         lang = ctx.lang or self.prepare(text, ctx).lang
         return self.review(text, ctx, signals=text_signals([text], [lang])[0])

@@ -47,6 +47,16 @@ def _build_fold_table() -> dict[int, str]:
 _FOLD_TABLE = _build_fold_table()
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(text: str) -> int | None:
+    """Where ``text`` has its first lone surrogate (what a JSON ``"\\ud800"`` escape without its
+    pair becomes: not Unicode text, and no UTF-8 file or database can hold it), or None."""
+    found = _SURROGATE.search(text)
+    return None if found is None else found.start()
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents without changing the length: ``len(fold(t)) == len(t)``."""
     if text.isascii():  # most posts: str.lower is length-preserving on ASCII and much faster
