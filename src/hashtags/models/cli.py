@@ -120,15 +120,18 @@ def replies_suggest(
         if str(input_path) == "-"
         else open(input_path, encoding="utf-8", errors="replace")  # noqa: SIM115
     )
-    with source, _sink(output) as sink:
-        batch: list[tuple[int, str]] = []
-        for number, raw in enumerate(source, start=1):
-            batch.append((number, raw))
-            if len(batch) == 256:
+    try:
+        with source, _sink(output) as sink:
+            batch: list[tuple[int, str]] = []
+            for number, raw in enumerate(source, start=1):
+                batch.append((number, raw))
+                if len(batch) == 256:
+                    errors += _suggest_batch(matcher, batch, sink, top, min_score)
+                    batch = []
+            if batch:
                 errors += _suggest_batch(matcher, batch, sink, top, min_score)
-                batch = []
-        if batch:
-            errors += _suggest_batch(matcher, batch, sink, top, min_score)
+    except EncoderMissing as exc:  # the output file is not written (see _sink)
+        raise _fail(str(exc)) from exc
     if errors:
         err.print(f"{errors} line(s) had errors (see the 'error' field of those lines)")
         raise typer.Exit(EXIT_LINE_ERRORS)

