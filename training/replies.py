@@ -276,7 +276,7 @@ def train(out_dir: Path = ARTIFACTS) -> dict[str, Any]:
     background = background_of(cal)
     out_dir.mkdir(parents=True, exist_ok=True)
     extra = {} if mean is None else {"encoder_mean": mean.astype(np.float32)}
-    arrays: dict[str, Any] = {**background_arrays(background), **extra}
+    arrays: dict[str, Any] = {**background_arrays(background, cal), **extra}
     np.savez_compressed(out_dir / REPLIES_BACKGROUND, **arrays)
     calibration = asdict(cal)
     (out_dir / REPLIES_ARTIFACT).write_text(

@@ -503,3 +503,28 @@ def test_centring_needs_the_mean_the_calibration_expects(
     monkeypatch.setattr(replies, "artifact_path", lambda name: folder / name)
     with pytest.raises(LibraryError, match="no encoder_mean"):
         ReplyMatcher(matcher.library, encoder=matcher.encoder)
+
+
+def test_a_background_built_with_other_settings_is_refused(
+    matcher: ReplyMatcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from hashtags.models import replies, store
+
+    shipped = Calibration.load()
+    with np.load(store.artifact_path(store.REPLIES_BACKGROUND), allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+        # The shipped file says what it was built with, and that is the shipped calibration.
+        built = json.loads(str(npz["built_with"]))
+    assert built == {name: getattr(shipped, name) for name in replies.BUILT_WITH}
+    folder = tmp_path / "artifacts"
+    folder.mkdir()
+    other = replace(shipped, dense_weight=1.5)  # same layout, other weights
+    arrays.update(replies.background_arrays(replies.load_background(), other))
+    np.savez_compressed(folder / store.REPLIES_BACKGROUND, **arrays)
+    monkeypatch.setattr(replies, "artifact_path", lambda name: folder / name)
+    with pytest.raises(LibraryError, match=r"built with dense_weight 1\.5 but the calibration has"):
+        ReplyMatcher(matcher.library, calibration=shipped, encoder=matcher.encoder)
+    # With the calibration it was built with, the same file is taken.
+    ReplyMatcher(matcher.library, calibration=other, encoder=matcher.encoder)

@@ -220,17 +220,45 @@ def load_background() -> Matrix:
     return Rows(background, terms)
 
 
-def background_arrays(background: Matrix) -> dict[str, npt.NDArray[Any]]:
-    """``background`` as the arrays of ``replies-vN.npz`` (what :func:`load_background` reads)."""
+BUILT_WITH = ("hash_dims", "dense_weight", "encoder_weight", "encoder_center", "terms_weight")
+"""The calibration's settings that shape a background's features: ``replies-vN.npz`` records
+them (``built_with``, JSON) and the matcher checks them against the calibration it uses."""
+
+
+def background_arrays(
+    background: Matrix, calibration: Calibration | None = None
+) -> dict[str, npt.NDArray[Any]]:
+    """``background`` as the arrays of ``replies-vN.npz`` (what :func:`load_background` reads),
+    with the settings of ``calibration`` it was built with (:data:`BUILT_WITH`)."""
+    built = {}
+    if calibration is not None:
+        settings = {name: getattr(calibration, name) for name in BUILT_WITH}
+        built = {"built_with": np.asarray(json.dumps(settings, sort_keys=True))}
     if not isinstance(background, Rows):
-        return {"background": background.astype(np.float16)}
+        return {"background": background.astype(np.float16), **built}
     terms = background.sparse.tocsr()
     return {
+        **built,
         "background": background.dense.astype(np.float16),
         "terms_data": terms.data.astype(np.float16),
         "terms_indices": terms.indices.astype(np.int16 if LATENT_DIMS <= 2**15 else np.int32),
         "terms_indptr": terms.indptr.astype(np.int32),
     }
+
+
+def check_background(calibration: Calibration) -> None:
+    """Refuse a shipped background built with other settings than ``calibration``'s (a file
+    from before :data:`BUILT_WITH` was recorded is taken as it is)."""
+    with np.load(artifact_path(REPLIES_BACKGROUND), allow_pickle=False) as npz:
+        if "built_with" not in npz.files:
+            return
+        built = json.loads(str(npz["built_with"]))
+    for name in BUILT_WITH:
+        if name in built and built[name] != getattr(calibration, name):
+            raise LibraryError(
+                f"{REPLIES_BACKGROUND} was built with {name} {built[name]} but the calibration "
+                f"has {getattr(calibration, name)}: the reply model's files do not match"
+            )
 
 
 def load_encoder_mean() -> npt.NDArray[np.float32]:
@@ -300,6 +328,7 @@ class ReplyMatcher:
         per_reply = np.bincount(y, minlength=n_replies).astype(np.float64)
         weight = 1.0 / per_reply[y]
         if background is None:
+            check_background(self.calibration)
             background = load_background()
         if len(background) and (
             background.shape[1] != x.shape[1]
