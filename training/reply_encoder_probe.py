@@ -13,7 +13,7 @@ libraries from the other 80 %, so that settings can be chosen without the dev pa
 embedding (and renormalises) first: ``background`` the background tweets' mean, ``library``
 the mean of the library's own examples. BANKING77's embeddings are cached as
 ``training.encoder_probe`` caches them, and their latent terms as
-:func:`training.sentences.encode_terms_part` does (about 3 minutes on one core the first time).
+:func:`training.sentences.load_terms_part` does (about 3 minutes on one core the first time).
 Recorded in docs/benchmarks.md.
 """
 
@@ -23,15 +23,14 @@ import argparse
 import itertools
 
 import numpy as np
-import scipy.sparse as sp
 
-from hashtags.models.encoder import LATENT_DIMS, SentenceEncoder
+from hashtags.models.encoder import SentenceEncoder
 from hashtags.models.linear import Matrix, Rows
 from hashtags.models.replies import Calibration, ReplyMatcher, load_background, log1p_unit_terms
 from training.data import banking77_inner_split, banking77_split, few_shot, load
 from training.encoder_probe import _embeddings
 from training.replies import background_texts, in_scope_accuracy_and_oos_recall, library_from
-from training.sentences import encode_terms_part
+from training.sentences import load_terms_part
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -58,12 +57,7 @@ def main() -> None:
     terms_weights = [float(t) for t in args.terms.split(",")]
     terms = None
     if max(terms_weights) > 0:
-        with np.load(encode_terms_part("banking77", "train"), allow_pickle=False) as npz:
-            terms_texts = npz["texts"].tolist()
-            terms = sp.csr_matrix(
-                (npz["data"], npz["indices"], npz["indptr"]),
-                shape=(len(terms_texts), LATENT_DIMS),
-            )
+        terms_texts, terms = load_terms_part("banking77", "train")
         background_terms = SentenceEncoder().latent_terms(background_texts())
     background_e5 = SentenceEncoder().encode(background_texts())
     shipped = Calibration.load()

@@ -207,10 +207,15 @@ def cached_encoder(parts: list[tuple[str, str]], *, terms: bool = False) -> Sent
         encoder.remember(texts, vectors)
     if terms:
         for name, split in parts:
-            with np.load(encode_terms_part(name, split), allow_pickle=False) as npz:
-                matrix = sp.csr_matrix(
-                    (npz["data"], npz["indices"], npz["indptr"]),
-                    shape=(len(npz["texts"]), LATENT_DIMS),
-                )
-                encoder.remember_terms(npz["texts"].tolist(), matrix)
+            encoder.remember_terms(*load_terms_part(name, split))
     return encoder
+
+
+def load_terms_part(name: str, split: str) -> tuple[list[str], sp.csr_matrix]:
+    """One part's texts and their latent terms (encoded first if they are not cached)."""
+    with np.load(encode_terms_part(name, split), allow_pickle=False) as npz:
+        texts: list[str] = npz["texts"].tolist()
+        matrix = sp.csr_matrix(
+            (npz["data"], npz["indices"], npz["indptr"]), shape=(len(texts), LATENT_DIMS)
+        )
+    return texts, matrix

@@ -107,3 +107,5 @@ def test_latent_terms_are_cached_as_csr(part: Path) -> None:
     assert np.array_equal(terms.indptr, expected.indptr)
     assert np.array_equal(terms.indices, expected.indices)
     assert np.allclose(terms.data, expected.data, atol=1e-5)
+    texts, loaded = sentences.load_terms_part("demo", "train")
+    assert texts == TEXTS and (loaded != terms).nnz == 0

